@@ -1,0 +1,115 @@
+// The shapes that cross module boundaries: what ingest classifies a webhook into, what travels on the
+// queue, and the version-1 pipeline context (design §4). Pure types, no I/O.
+
+export type NoteableType = 'Issue' | 'MergeRequest' | 'Commit' | 'Snippet';
+
+export interface ProjectRef {
+  id: number;
+  path: string; // path_with_namespace
+  defaultBranch: string;
+  webUrl: string;
+}
+
+export interface NoteableRef {
+  type: NoteableType;
+  /** Project-scoped iid for issues and MRs (what API paths take); null for commits. Snippet id for snippets. */
+  iid: number | null;
+  /** Global id (`noteable_id`); not for API paths. */
+  id: number | null;
+  title: string | null;
+  url: string | null;
+  state: string | null; // opened | closed | merged | locked
+  sourceBranch: string | null;
+  targetBranch: string | null;
+  sourceProjectId: number | null;
+  targetProjectId: number | null;
+  /** A merge request whose source project differs from its target: fork code never runs. */
+  fork: boolean;
+  commitSha: string | null;
+  confidential: boolean;
+}
+
+export interface NoteRef {
+  id: number;
+  body: string;
+  /** ISO 8601 UTC. */
+  createdAt: string;
+  updatedAt: string;
+  action: 'create' | 'update';
+  internal: boolean;
+  type: string | null; // null | DiscussionNote | DiffNote
+  discussionId: string | null;
+  position: unknown;
+  url: string | null;
+}
+
+export interface AuthorRef {
+  id: number;
+  username: string;
+  name: string;
+}
+
+/** One `@claude` mention, as ingest accepted it. */
+export interface FlowRequest {
+  version: 1;
+  event: 'mention';
+  /** Idempotency-Key (or X-Gitlab-Event-UUID) of the webhook delivery that carried it. */
+  deliveryId: string;
+  receivedAt: string;
+  project: ProjectRef;
+  noteable: NoteableRef;
+  note: NoteRef;
+  author: AuthorRef;
+  /** Debounce and run-serialisation key: project + noteable + discussion. */
+  threadKey: string;
+}
+
+/** A Pipeline Hook, reduced to what the worker needs (slot release, closing out). */
+export interface PipelineEvent {
+  projectId: number;
+  pipelineId: number;
+  status: string;
+  url: string | null;
+  /** The pipeline's variables, as the hook carries them (ours include AI_FLOW_CONTEXT). */
+  variables: Record<string, string>;
+  deliveryId: string;
+}
+
+/** What travels on the queue. */
+export type QueuedWork =
+  | { kind: 'flow'; request: FlowRequest }
+  | { kind: 'pipeline'; event: PipelineEvent }
+  /** A slot may have freed in this project: start whoever waits first. */
+  | { kind: 'wake'; projectId: number };
+
+export const FINISHED_PIPELINE_STATUSES = new Set(['success', 'failed', 'canceled', 'skipped']);
+
+/** AI_FLOW_CONTEXT, version 1 (design §4). Field names are the public contract: snake_case. */
+export interface FlowContextV1 {
+  version: 1;
+  gitlab_url: string;
+  project: { id: number; path: string; default_branch: string };
+  noteable: {
+    type: NoteableType;
+    iid: number | null;
+    title: string | null;
+    url: string | null;
+    state: string | null;
+    source_branch: string | null;
+    target_branch: string | null;
+    source_project_id: number | null;
+    fork: boolean;
+    commit_sha: string | null;
+  };
+  discussion_id: string | null;
+  trigger_note_ids: number[];
+  tracking_note_id: number;
+  author: { id: number; username: string };
+  triggered_at: string;
+  position: unknown;
+}
+
+export function threadKeyOf(projectId: number, noteable: Pick<NoteableRef, 'type' | 'iid' | 'id' | 'commitSha'>, discussionId: string | null, noteId: number): string {
+  const noteableKey = noteable.type === 'Commit' ? noteable.commitSha ?? String(noteable.id) : String(noteable.iid ?? noteable.id);
+  return `${projectId}:${noteable.type}:${noteableKey}:${discussionId ?? `note-${noteId}`}`;
+}

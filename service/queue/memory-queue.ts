@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { QueuedWork } from '../domain.js';
+import type { Delivery, HandlerOutcome, WorkHandler, WorkQueue } from './types.js';
+
+// The embedded queue: Pub/Sub's delivery semantics in one process (at-least-once, redelivery with
+// backoff, a dead letter after N attempts), so the worker is written once. Not durable across a restart:
+// `npm start` on a laptop, not production (that is what PUBSUB_TOPIC is for).
+
+export interface MemoryQueueOptions {
+  maxConcurrentHandlers?: number;
+  maxDeliveryAttempts?: number;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  onDeadLetter?: (delivery: Delivery, lastError: string) => void;
+}
+
+interface StoredMessage {
+  messageId: string;
+  work: QueuedWork;
+  attempts: number;
+}
+
+export class MemoryQueue implements WorkQueue {
+  readonly deadLetters: Array<{ delivery: Delivery; reason: string }> = [];
+  private readonly ready: StoredMessage[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private handler: WorkHandler | null = null;
+  private stopped = false;
+  private readonly options: Required<Omit<MemoryQueueOptions, 'onDeadLetter'>> & Pick<MemoryQueueOptions, 'onDeadLetter'>;
+
+  constructor(options: MemoryQueueOptions = {}) {
+    this.options = {
+      maxConcurrentHandlers: options.maxConcurrentHandlers ?? 32,
+      maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
+      minBackoffMs: options.minBackoffMs ?? 200,
+      maxBackoffMs: options.maxBackoffMs ?? 30_000,
+      onDeadLetter: options.onDeadLetter,
+    };
+  }
+
+  async publish(work: QueuedWork, _orderingKey: string): Promise<string> {
+    if (this.stopped) throw new Error('queue is stopped');
+    const message: StoredMessage = { messageId: randomUUID(), work: structuredClone(work), attempts: 0 };
+    this.ready.push(message);
+    queueMicrotask(() => this.pump());
+    return message.messageId;
+  }
+
+  async start(handler: WorkHandler): Promise<void> {
+    this.handler = handler;
+    this.stopped = false;
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Messages not yet acknowledged or dead-lettered (waiting, delayed or in flight). */
+  get depth(): number {
+    return this.ready.length + this.timers.size + this.inFlight.size;
+  }
+
+  private pump(): void {
+    while (this.handler && !this.stopped && this.inFlight.size < this.options.maxConcurrentHandlers && this.ready.length > 0) {
+      const message = this.ready.shift() as StoredMessage;
+      const running = this.deliver(message, this.handler).finally(() => {
+        this.inFlight.delete(running);
+        this.pump();
+      });
+      this.inFlight.add(running);
+    }
+  }
+
+  private async deliver(message: StoredMessage, handler: WorkHandler): Promise<void> {
+    message.attempts += 1;
+    const delivery: Delivery = { messageId: message.messageId, work: structuredClone(message.work), deliveryAttempt: message.attempts };
+    let outcome: HandlerOutcome;
+    try {
+      outcome = await handler(delivery);
+    } catch (error) {
+      outcome = { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (outcome.kind === 'ack') return;
+    if (message.attempts >= this.options.maxDeliveryAttempts) {
+      this.deadLetters.push({ delivery, reason: outcome.reason });
+      this.options.onDeadLetter?.(delivery, outcome.reason);
+      return;
+    }
+    const backoff = Math.min(this.options.maxBackoffMs, this.options.minBackoffMs * 2 ** (message.attempts - 1));
+    this.later(message, outcome.delayMs ?? backoff);
+  }
+
+  private later(message: StoredMessage, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.ready.push(message);
+      this.pump();
+    }, delayMs);
+    this.timers.add(timer);
+  }
+}

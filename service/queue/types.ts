@@ -1,0 +1,34 @@
+import type { QueuedWork } from '../domain.js';
+
+// The work queue contract. The embedded in-process queue and Pub/Sub both implement it with the same
+// semantics: at-least-once delivery, redelivery with backoff after a retry outcome or a thrown error,
+// and a dead letter after `maxDeliveryAttempts`. Ordering keys are a hint only: correctness is built on
+// the coordination store, never on delivery order.
+
+export interface Delivery {
+  /** Stable across redeliveries of the same message. */
+  messageId: string;
+  work: QueuedWork;
+  /** 1 on first delivery. */
+  deliveryAttempt: number;
+}
+
+export type HandlerOutcome =
+  | { kind: 'ack' }
+  /** Not done yet: deliver again later. `delayMs` is a hint (Pub/Sub uses its retry policy). */
+  | { kind: 'retry'; reason: string; delayMs?: number };
+
+export type WorkHandler = (delivery: Delivery) => Promise<HandlerOutcome>;
+
+export interface WorkQueue {
+  /** Resolves once the message is durably stored; rejects (never silently drops) otherwise. */
+  publish(work: QueuedWork, orderingKey: string): Promise<string>;
+  /** Begin delivering messages to `handler`. */
+  start(handler: WorkHandler): Promise<void>;
+  /** Stop taking new deliveries, wait for in-flight handlers (their messages are acked, or left for redelivery), flush publishes. */
+  stop(): Promise<void>;
+}
+
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}

@@ -1,0 +1,219 @@
+import type {
+  ClaimThreadResult,
+  CoordinationStore,
+  PendingMention,
+  RecordMentionResult,
+  RunRecord,
+  RunState,
+  SlotResult,
+  TriggerLockResult,
+} from './types.js';
+
+// The embedded store: one process, so every method is atomic by running to completion without an await
+// in between. Semantics match the Firestore store exactly (the contract suite runs on both).
+
+interface ThreadState {
+  lastSeq: number;
+  quietUntil: number;
+  pending: Map<number, { seq: number; mention: PendingMention }>;
+  runCreatedAt: number[];
+}
+
+interface ProjectSlots {
+  leases: Map<string, SlotLease>;
+  waiting: WaitingRun[];
+}
+
+export interface SlotLease {
+  expiresAt: number;
+  pipelineId: number | null;
+  threadKey: string;
+}
+
+export interface WaitingRun {
+  runId: string;
+  threadKey: string;
+}
+
+const MAX_REMEMBERED_KEYS = 100_000;
+
+export class MemoryStore implements CoordinationStore {
+  private readonly seen = new Map<string, number>();
+  private readonly threads = new Map<string, ThreadState>();
+  private readonly noteRuns = new Map<number, string>();
+  private readonly runs = new Map<string, RunRecord>();
+  private readonly triggerLocks = new Map<string, { owner: string; at: number }>();
+  private readonly slots = new Map<number, ProjectSlots>();
+
+  async rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean> {
+    const expiresAt = this.seen.get(key);
+    if (expiresAt !== undefined && expiresAt > now) return false;
+    this.seen.delete(key);
+    this.seen.set(key, now + ttlMs);
+    // A Map iterates in insertion order, so the first key is the oldest.
+    if (this.seen.size > MAX_REMEMBERED_KEYS) this.seen.delete(this.seen.keys().next().value as string);
+    return true;
+  }
+
+  async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
+    const claimedBy = this.noteRuns.get(mention.noteId);
+    if (claimedBy) return { status: 'claimed', runId: claimedBy };
+    const thread = this.thread(mention.request.threadKey);
+    const existing = thread.pending.get(mention.noteId);
+    if (existing) {
+      // A redelivery or an edit: keep the note's place; an edit (newer update time) replaces the text.
+      if (mention.request.note.updatedAt >= existing.mention.request.note.updatedAt) existing.mention = mention;
+      return { status: 'pending', seq: existing.seq, quietUntil: thread.quietUntil };
+    }
+    thread.lastSeq += 1;
+    thread.quietUntil = Math.max(thread.quietUntil, now + quietMs);
+    thread.pending.set(mention.noteId, { seq: thread.lastSeq, mention });
+    return { status: 'pending', seq: thread.lastSeq, quietUntil: thread.quietUntil };
+  }
+
+  async claimThread(threadKey: string, seq: number, noteId: number, runId: string, now: number, budgetWindowMs: number): Promise<ClaimThreadResult> {
+    const claimedBy = this.noteRuns.get(noteId);
+    if (claimedBy) return { status: 'claimed-by', runId: claimedBy };
+    const thread = this.thread(threadKey);
+    const mine = thread.pending.get(noteId);
+    if (!mine || thread.lastSeq > seq) return { status: 'superseded' };
+    if (now < thread.quietUntil) return { status: 'wait', quietUntil: thread.quietUntil };
+    const mentions = [...thread.pending.values()].map((entry) => entry.mention).sort(byNoteOrder);
+    const run: RunRecord = {
+      runId,
+      threadKey,
+      projectId: mine.mention.request.project.id,
+      mentions,
+      state: 'claimed',
+      trackingNoteId: null,
+      pipelineId: null,
+      pipelineUrl: null,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const recentRunCount = thread.runCreatedAt.filter((at) => at > now - budgetWindowMs).length;
+    thread.runCreatedAt = [...thread.runCreatedAt.filter((at) => at > now - budgetWindowMs), now];
+    thread.pending.clear();
+    this.runs.set(runId, run);
+    for (const mention of mentions) this.noteRuns.set(mention.noteId, runId);
+    return { status: 'claimed', run: structuredClone(run), recentRunCount };
+  }
+
+  async runOfNote(noteId: number): Promise<string | null> {
+    return this.noteRuns.get(noteId) ?? null;
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    return run ? structuredClone(run) : null;
+  }
+
+  async updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>, now: number, expectedStates?: RunState[]): Promise<boolean> {
+    const run = this.runs.get(runId);
+    if (!run) return false;
+    if (expectedStates && !expectedStates.includes(run.state)) return false;
+    Object.assign(run, structuredClone(patch), { updatedAt: now });
+    return true;
+  }
+
+  async lockTrigger(runId: string, owner: string, now: number, staleMs: number): Promise<TriggerLockResult> {
+    const lock = this.triggerLocks.get(runId);
+    if (lock && lock.owner !== owner && now - lock.at < staleMs) return 'busy';
+    this.triggerLocks.set(runId, { owner, at: now });
+    return lock && lock.owner !== owner ? 'acquired-stale' : 'acquired';
+  }
+
+  async unlockTrigger(runId: string, owner: string): Promise<void> {
+    if (this.triggerLocks.get(runId)?.owner === owner) this.triggerLocks.delete(runId);
+  }
+
+  async acquireSlot(projectId: number, runId: string, threadKey: string, limit: number, now: number, leaseMs: number): Promise<SlotResult> {
+    const slots = this.projectSlots(projectId);
+    for (const [id, lease] of slots.leases) if (lease.expiresAt <= now) slots.leases.delete(id);
+    const held = slots.leases.get(runId);
+    if (held) {
+      held.expiresAt = now + leaseMs;
+      return { granted: true };
+    }
+    if (!slots.waiting.some((entry) => entry.runId === runId)) slots.waiting.push({ runId, threadKey });
+    const grantable = grantableRuns(slots, limit);
+    if (grantable.includes(runId)) {
+      slots.waiting = slots.waiting.filter((entry) => entry.runId !== runId);
+      slots.leases.set(runId, { expiresAt: now + leaseMs, pipelineId: null, threadKey });
+      return { granted: true };
+    }
+    return { granted: false, position: slots.waiting.findIndex((entry) => entry.runId === runId) + 1 };
+  }
+
+  async attachPipeline(projectId: number, runId: string, pipelineId: number): Promise<void> {
+    const lease = this.projectSlots(projectId).leases.get(runId);
+    if (lease) lease.pipelineId = pipelineId;
+  }
+
+  async releaseSlot(projectId: number, by: { runId: string } | { pipelineId: number }): Promise<string | null> {
+    const slots = this.projectSlots(projectId);
+    let released: string | null = null;
+    for (const [id, lease] of slots.leases) {
+      if ('runId' in by ? id === by.runId : lease.pipelineId === by.pipelineId) {
+        slots.leases.delete(id);
+        released = id;
+      }
+    }
+    if ('runId' in by && slots.waiting.some((entry) => entry.runId === by.runId)) {
+      slots.waiting = slots.waiting.filter((entry) => entry.runId !== by.runId);
+      released ??= by.runId;
+    }
+    return released;
+  }
+
+  async waitingRuns(projectId: number): Promise<string[]> {
+    return this.projectSlots(projectId).waiting.map((entry) => entry.runId);
+  }
+
+  async activeRuns(projectId: number, now: number): Promise<string[]> {
+    return [...this.projectSlots(projectId).leases].filter(([, lease]) => lease.expiresAt > now).map(([id]) => id);
+  }
+
+  private thread(threadKey: string): ThreadState {
+    let thread = this.threads.get(threadKey);
+    if (!thread) {
+      thread = { lastSeq: 0, quietUntil: 0, pending: new Map(), runCreatedAt: [] };
+      this.threads.set(threadKey, thread);
+    }
+    return thread;
+  }
+
+  private projectSlots(projectId: number): ProjectSlots {
+    let slots = this.slots.get(projectId);
+    if (!slots) {
+      slots = { leases: new Map(), waiting: [] };
+      this.slots.set(projectId, slots);
+    }
+    return slots;
+  }
+}
+
+/** Notes in the order people wrote them: creation time, then id (ids grow with time in GitLab). */
+export function byNoteOrder(a: PendingMention, b: PendingMention): number {
+  const at = a.request.note.createdAt.localeCompare(b.request.note.createdAt);
+  return at !== 0 ? at : a.noteId - b.noteId;
+}
+
+/**
+ * Which waiting runs may take a slot now: the line in order, skipping runs whose thread already holds a
+ * slot (or was just picked), until the free slots are used up. Shared with the Firestore store.
+ */
+export function grantableRuns(slots: { leases: Map<string, { threadKey: string }>; waiting: WaitingRun[] }, limit: number): string[] {
+  let free = limit - slots.leases.size;
+  const busyThreads = new Set([...slots.leases.values()].map((lease) => lease.threadKey));
+  const grantable: string[] = [];
+  for (const entry of slots.waiting) {
+    if (free <= 0) break;
+    if (busyThreads.has(entry.threadKey)) continue;
+    grantable.push(entry.runId);
+    busyThreads.add(entry.threadKey);
+    free -= 1;
+  }
+  return grantable;
+}

@@ -1,0 +1,105 @@
+import type { FlowRequest } from '../domain.js';
+
+// The coordination store contract (design §3). Every guarantee the worker gives across instances rests
+// on these operations being atomic: the in-memory store (embedded default) and Firestore implement the
+// same semantics, checked by one contract test suite. Times are epoch milliseconds passed in by the
+// caller, so the semantics are testable without sleeping.
+
+/** A mention waiting for its thread to go quiet. */
+export interface PendingMention {
+  noteId: number;
+  /** The latest text we have for the note (an edit before handling replaces it). */
+  request: FlowRequest;
+}
+
+export type RecordMentionResult =
+  /** Waiting in the thread's window. `seq` identifies this mention's place in the thread. */
+  | { status: 'pending'; seq: number; quietUntil: number }
+  /** Already taken by a run (handled, or being handled): an edit now changes nothing. */
+  | { status: 'claimed'; runId: string };
+
+export type ClaimThreadResult =
+  | { status: 'claimed'; run: RunRecord; recentRunCount: number }
+  /** A later mention in the thread will carry this one. */
+  | { status: 'superseded' }
+  /** The thread is not quiet yet. */
+  | { status: 'wait'; quietUntil: number }
+  /** Another handler claimed it already. */
+  | { status: 'claimed-by'; runId: string };
+
+export type RunState =
+  | 'claimed' // notes taken, nothing said in the thread yet
+  | 'announced' // 👀 + tracking note posted
+  | 'waiting' // queued for a project slot
+  | 'triggered' // pipeline created
+  | 'failed' // permanent failure, told the thread
+  | 'skipped'; // nothing to run (no authorised author, over budget, ...)
+
+export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['triggered', 'failed', 'skipped']);
+
+export interface RunRecord {
+  runId: string;
+  threadKey: string;
+  projectId: number;
+  /** Mentions in note order (creation time, then id). The last one's request is the run's context. */
+  mentions: PendingMention[];
+  state: RunState;
+  trackingNoteId: number | null;
+  pipelineId: number | null;
+  pipelineUrl: string | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type TriggerLockResult =
+  /** Yours; nobody held it. */
+  | 'acquired'
+  /** Yours, but a previous holder took it and vanished: reconcile with GitLab before triggering. */
+  | 'acquired-stale'
+  /** Someone else holds it and is alive (as far as we can tell). */
+  | 'busy';
+
+export type SlotResult = { granted: true } | { granted: false; position: number };
+
+export interface CoordinationStore {
+  /** True the first time a key is seen within `ttlMs` (webhook delivery dedupe). */
+  rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean>;
+
+  /** Record a mention (or an edit of one) in its thread's debounce window. Idempotent per note id. */
+  recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult>;
+
+  /**
+   * If note `noteId` (recorded as `seq`) is still the thread's latest mention and the thread has been
+   * quiet, atomically move all pending mentions of the thread into a new run `runId`. A note that a run
+   * already took answers `claimed-by` (checked first), so a redelivery resumes that run. `budgetWindowMs` sets how far back
+   * `recentRunCount` (runs created in this thread before this one) looks.
+   */
+  claimThread(threadKey: string, seq: number, noteId: number, runId: string, now: number, budgetWindowMs: number): Promise<ClaimThreadResult>;
+
+  /** The run that claimed a note, if any. */
+  runOfNote(noteId: number): Promise<string | null>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  /** Apply `patch` to a run; when `expectedStates` is given, only if the run is in one of them (returns false otherwise). */
+  updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>, now: number, expectedStates?: RunState[]): Promise<boolean>;
+
+  /** Exclusive right to call GitLab's trigger for a run; a holder older than `staleMs` is presumed dead. */
+  lockTrigger(runId: string, owner: string, now: number, staleMs: number): Promise<TriggerLockResult>;
+  unlockTrigger(runId: string, owner: string): Promise<void>;
+
+  /**
+   * Take one of `limit` leased slots in a project for `runId`, first come first served: the line is
+   * served in order, skipping only runs whose thread already holds a slot (runs in one thread never
+   * overlap). Idempotent for a run that holds a slot (its lease is renewed). Expired leases are
+   * reclaimed. A refused run joins the line (once); `position` counts from 1.
+   */
+  acquireSlot(projectId: number, runId: string, threadKey: string, limit: number, now: number, leaseMs: number): Promise<SlotResult>;
+  /** Tie a held slot to the pipeline that uses it (so a Pipeline Hook can release it). */
+  attachPipeline(projectId: number, runId: string, pipelineId: number): Promise<void>;
+  /** Release the slot held by a run or a pipeline; returns the released run id, or null. Leaves the line. */
+  releaseSlot(projectId: number, by: { runId: string } | { pipelineId: number }): Promise<string | null>;
+  /** Run ids waiting for a slot in this project, first first. */
+  waitingRuns(projectId: number): Promise<string[]>;
+  /** Run ids holding a live slot in this project. */
+  activeRuns(projectId: number, now: number): Promise<string[]>;
+}

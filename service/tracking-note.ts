@@ -1,0 +1,25 @@
+// The tracking note is the one reply per run that the service posts and the runner edits to its end.
+// Hidden markers let every party recognise it without a database: the classifier ignores notes that
+// carry SERVICE_NOTE_MARKER (loop guard), and the service sees from CLOSED_MARKER that the runner
+// already closed a note out, so a failed-pipeline hook does not overwrite the runner's answer.
+
+export const SERVICE_NOTE_MARKER = '<!-- claude-gitlab-flow -->';
+export const CLOSED_MARKER = '<!-- claude-gitlab-flow:closed -->';
+
+export function runMarker(runId: string): string {
+  return `<!-- claude-gitlab-flow:run:${runId} -->`;
+}
+
+export function isClosedOut(body: string): boolean {
+  return body.includes(CLOSED_MARKER);
+}
+
+export function runIdInNote(body: string): string | null {
+  return /<!-- claude-gitlab-flow:run:([A-Za-z0-9_.:-]+) -->/.exec(body)?.[1] ?? null;
+}
+
+/** Wraps visible text with the markers every tracking note carries. */
+export function trackingNoteBody(text: string, options: { runId?: string; closed?: boolean } = {}): string {
+  const markers = [SERVICE_NOTE_MARKER, options.runId ? runMarker(options.runId) : null, options.closed ? CLOSED_MARKER : null];
+  return `${text}\n\n${markers.filter(Boolean).join('\n')}`;
+}
