@@ -55,6 +55,10 @@ export class MemoryStore implements CoordinationStore {
     return true;
   }
 
+  async forget(key: string): Promise<void> {
+    this.seen.delete(key);
+  }
+
   async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
     const claimedBy = this.noteRuns.get(mention.noteId);
     if (claimedBy) return { status: 'claimed', runId: claimedBy };

@@ -45,6 +45,14 @@ export interface RunRecord {
   mentions: PendingMention[];
   state: RunState;
   trackingNoteId: number | null;
+  /** The discussion the tracking note lives in (the trigger note's, or a new one when it had none). */
+  trackingDiscussionId?: string | null;
+  /** Set just before the tracking note is posted: a later attempt looks for it before posting again. */
+  announceStartedAt?: number | null;
+  /** Set just before the trigger call: a later attempt looks for the pipeline before triggering again. */
+  triggerStartedAt?: number | null;
+  /** The ref the pipeline runs on, once chosen. */
+  ref?: string | null;
   pipelineId: number | null;
   pipelineUrl: string | null;
   error: string | null;
@@ -65,6 +73,8 @@ export type SlotResult = { granted: true } | { granted: false; position: number 
 export interface CoordinationStore {
   /** True the first time a key is seen within `ttlMs` (webhook delivery dedupe). */
   rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean>;
+  /** Undo `rememberOnce` (the delivery could not be stored, so its retry must get through). */
+  forget(key: string): Promise<void>;
 
   /** Record a mention (or an edit of one) in its thread's debounce window. Idempotent per note id. */
   recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult>;

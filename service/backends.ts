@@ -1,0 +1,40 @@
+import type { Router } from 'express';
+import type { Config } from './config.js';
+import type { Logger } from './log.js';
+import { MemoryQueue } from './queue/memory-queue.js';
+import type { WorkHandler, WorkQueue } from './queue/types.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { CoordinationStore } from './store/types.js';
+
+// Chooses the queue and the store from the configuration. Google's clients are imported only when
+// configured, so the embedded mode starts fast and needs no Google credentials.
+
+export interface Backends {
+  queue: WorkQueue;
+  store: CoordinationStore;
+  /** Routes this mode needs (Pub/Sub push), given the worker. */
+  routes(handler: WorkHandler): Router[];
+  close(): Promise<void>;
+}
+
+export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
+  const store = config.store === 'firestore' ? await firestoreStore(config) : new MemoryStore();
+  if (!config.google.pubsubTopic) {
+    logger.warn('PUBSUB_TOPIC is not set: using the embedded in-process queue (not durable across restarts; fine on a laptop, not in production)');
+    const queue = new MemoryQueue({
+      onDeadLetter: (delivery, reason) => logger.error({ messageId: delivery.messageId, work: delivery.work, reason }, 'message dead-lettered after its last delivery attempt'),
+    });
+    return { queue, store, routes: () => [], close: async () => {} };
+  }
+  return pubsubBackends(config, logger, store);
+}
+
+async function firestoreStore(config: Config): Promise<CoordinationStore> {
+  const { createFirestoreStore } = await import('./backends-google.js');
+  return createFirestoreStore(config);
+}
+
+async function pubsubBackends(config: Config, logger: Logger, store: CoordinationStore): Promise<Backends> {
+  const { createPubSubBackends } = await import('./backends-google.js');
+  return createPubSubBackends(config, logger, store);
+}

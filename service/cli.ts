@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import { ConfigError, parseConfig } from './config.js';
+import { createLogger } from './log.js';
+
+// The one entry point: `serve` runs the webhook service, `run` the in-job runner. The only place that
+// reads process.env wholesale and calls process.exit.
+
+const USAGE = 'usage: claude-gitlab-flow <serve|run>';
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'serve';
+  if (command === 'run') {
+    const runner = await import('./runner/main.js');
+    return runner.main(argv.slice(1), process.env);
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`claude-gitlab-flow: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const { serve } = await import('./serve.js');
+  const service = await serve(config, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'signal received');
+      service.stop().then(
+        () => process.exit(0),
+        (error: Error) => {
+          logger.error({ err: error.message }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return -1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (error: Error) => {
+    process.stderr.write(`claude-gitlab-flow: ${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,197 @@
+import { z } from 'zod';
+
+// Every setting the service reads, parsed once from the environment by this one pure function. The
+// names are a public contract (README "Configuration"); nothing else reads process.env.
+
+export type StoreKind = 'memory' | 'firestore';
+
+export interface Config {
+  port: number;
+  gitlabUrl: string;
+  gitlabToken: string;
+  /** Accepted `X-Gitlab-Token` values; several during a rotation. */
+  webhookSecrets: string[];
+  triggerToken: string | null;
+  triggerPhrase: string;
+  debounceMs: number;
+  maxConcurrentPipelines: number;
+  minAccessLevel: number;
+  allowConfidential: boolean;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  maxBodyBytes: number;
+  /** Runs one thread may start within `threadRunWindowMs`: a second loop guard behind the bot checks. */
+  threadRunBudget: number;
+  threadRunWindowMs: number;
+  /** How long a pipeline may hold a project slot without a Pipeline Hook (should exceed the job timeout). */
+  slotLeaseMs: number;
+  google: {
+    projectId: string | null;
+    pubsubTopic: string | null;
+    pubsubSubscription: string | null;
+    pushAudience: string | null;
+    pushServiceAccount: string | null;
+    /** Emulator only: accept push requests without an OIDC token. */
+    pushAuthDisabled: boolean;
+    pubsubEmulatorHost: string | null;
+    firestoreEmulatorHost: string | null;
+    firestoreDatabase: string;
+  };
+  store: StoreKind;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const boolean = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no'].includes(value), 'must be true or false')
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+
+const url = z
+  .string()
+  .trim()
+  .url('must be a URL such as https://gitlab.com')
+  .refine((value) => /^https?:\/\//.test(value), 'must start with http:// or https://')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+// Each entry: the variable, its parser, and its default (undefined = required, null = optional).
+const settings = {
+  PORT: [integer(1, 65535), '8080'],
+  GITLAB_URL: [url, 'https://gitlab.com'],
+  GITLAB_TOKEN: [nonEmpty, undefined],
+  GITLAB_WEBHOOK_SECRET: [nonEmpty, undefined],
+  GITLAB_TRIGGER_TOKEN: [nonEmpty, null],
+  TRIGGER_PHRASE: [nonEmpty.refine((value) => !/\s/.test(value), 'must be one word, such as @claude'), '@claude'],
+  DEBOUNCE_MS: [integer(0, 600_000), '5000'],
+  MAX_CONCURRENT_PIPELINES: [integer(1, 1000), '2'],
+  MIN_ACCESS_LEVEL: [integer(10, 50), '30'],
+  ALLOW_CONFIDENTIAL: [boolean, 'false'],
+  LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
+  MAX_BODY_BYTES: [integer(1024, 26_214_400), '2097152'],
+  THREAD_RUN_BUDGET: [integer(1, 10_000), '20'],
+  THREAD_RUN_WINDOW_MS: [integer(1000), '86400000'],
+  SLOT_LEASE_MS: [integer(1000), '5400000'],
+  GOOGLE_CLOUD_PROJECT: [nonEmpty, null],
+  PUBSUB_TOPIC: [nonEmpty, null],
+  PUBSUB_SUBSCRIPTION: [nonEmpty, null],
+  PUBSUB_PUSH_AUDIENCE: [nonEmpty, null],
+  PUBSUB_PUSH_SERVICE_ACCOUNT: [nonEmpty, null],
+  PUBSUB_PUSH_AUTH_DISABLED: [boolean, 'false'],
+  PUBSUB_EMULATOR_HOST: [nonEmpty, null],
+  FIRESTORE_EMULATOR_HOST: [nonEmpty, null],
+  FIRESTORE_DATABASE: [nonEmpty, '(default)'],
+  STORE: [z.enum(['memory', 'firestore']), null],
+} as const satisfies Record<string, readonly [z.ZodType, string | null | undefined]>;
+
+type SettingName = keyof typeof settings;
+type Parsed = { [K in SettingName]: z.output<(typeof settings)[K][0]> | null };
+
+/** Parse the environment; throws ConfigError with one line per bad or missing setting, each naming it. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const problems: string[] = [];
+  const values: Partial<Record<SettingName, unknown>> = {};
+  for (const [name, [schema, fallback]] of Object.entries(settings) as Array<[SettingName, readonly [z.ZodType, string | null | undefined]]>) {
+    const raw = env[name] === undefined || env[name] === '' ? fallback : env[name];
+    if (raw === undefined) {
+      problems.push(`${name} is required (${requiredHint[name as keyof typeof requiredHint] ?? 'see README'})`);
+      continue;
+    }
+    if (raw === null) {
+      values[name] = null;
+      continue;
+    }
+    const result = schema.safeParse(raw);
+    if (result.success) values[name] = result.data;
+    // The value itself is never echoed: it may be a secret.
+    else problems.push(`${name} ${result.error.issues[0]?.message ?? 'is invalid'}`);
+  }
+  const v = values as Parsed;
+  if (problems.length === 0) problems.push(...crossChecks(v));
+  if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+
+  const pubsubTopic = v.PUBSUB_TOPIC as string | null;
+  return {
+    port: v.PORT as number,
+    gitlabUrl: v.GITLAB_URL as string,
+    gitlabToken: v.GITLAB_TOKEN as string,
+    webhookSecrets: (v.GITLAB_WEBHOOK_SECRET as string).split(',').map((secret) => secret.trim()).filter(Boolean),
+    triggerToken: v.GITLAB_TRIGGER_TOKEN as string | null,
+    triggerPhrase: v.TRIGGER_PHRASE as string,
+    debounceMs: v.DEBOUNCE_MS as number,
+    maxConcurrentPipelines: v.MAX_CONCURRENT_PIPELINES as number,
+    minAccessLevel: v.MIN_ACCESS_LEVEL as number,
+    allowConfidential: v.ALLOW_CONFIDENTIAL as boolean,
+    logLevel: v.LOG_LEVEL as Config['logLevel'],
+    maxBodyBytes: v.MAX_BODY_BYTES as number,
+    threadRunBudget: v.THREAD_RUN_BUDGET as number,
+    threadRunWindowMs: v.THREAD_RUN_WINDOW_MS as number,
+    slotLeaseMs: v.SLOT_LEASE_MS as number,
+    google: {
+      projectId: v.GOOGLE_CLOUD_PROJECT as string | null,
+      pubsubTopic,
+      pubsubSubscription: v.PUBSUB_SUBSCRIPTION as string | null,
+      pushAudience: v.PUBSUB_PUSH_AUDIENCE as string | null,
+      pushServiceAccount: v.PUBSUB_PUSH_SERVICE_ACCOUNT as string | null,
+      pushAuthDisabled: v.PUBSUB_PUSH_AUTH_DISABLED as boolean,
+      pubsubEmulatorHost: v.PUBSUB_EMULATOR_HOST as string | null,
+      firestoreEmulatorHost: v.FIRESTORE_EMULATOR_HOST as string | null,
+      firestoreDatabase: v.FIRESTORE_DATABASE as string,
+    },
+    // Several instances share work whenever Pub/Sub carries it, so they must share the store too.
+    store: (v.STORE as StoreKind | null) ?? (pubsubTopic ? 'firestore' : 'memory'),
+  };
+}
+
+const requiredHint = {
+  GITLAB_TOKEN: "the bot user's personal or project access token with the api scope",
+  GITLAB_WEBHOOK_SECRET: "the secret token set on the GitLab webhook; comma-separate several to rotate",
+} as const;
+
+function crossChecks(v: Parsed): string[] {
+  const problems: string[] = [];
+  const secrets = String(v.GITLAB_WEBHOOK_SECRET).split(',').map((secret) => secret.trim()).filter(Boolean);
+  if (secrets.length === 0) problems.push('GITLAB_WEBHOOK_SECRET must hold at least one secret');
+  if (secrets.some((secret) => secret.length < 16)) problems.push('GITLAB_WEBHOOK_SECRET entries must be at least 16 characters (a guessable secret lets anyone trigger pipelines)');
+  if (v.PUBSUB_TOPIC && !v.GOOGLE_CLOUD_PROJECT) problems.push('GOOGLE_CLOUD_PROJECT is required when PUBSUB_TOPIC is set');
+  if (v.PUBSUB_SUBSCRIPTION && !v.PUBSUB_TOPIC) problems.push('PUBSUB_SUBSCRIPTION needs PUBSUB_TOPIC');
+  if (v.STORE === 'firestore' && !v.GOOGLE_CLOUD_PROJECT) problems.push('GOOGLE_CLOUD_PROJECT is required when STORE=firestore');
+  if (v.STORE === 'memory' && v.PUBSUB_TOPIC && !v.PUBSUB_EMULATOR_HOST) {
+    problems.push('STORE=memory cannot coordinate several instances sharing PUBSUB_TOPIC; use STORE=firestore');
+  }
+  if (v.PUBSUB_TOPIC && !v.PUBSUB_SUBSCRIPTION && !v.PUBSUB_PUSH_AUTH_DISABLED && (!v.PUBSUB_PUSH_AUDIENCE || !v.PUBSUB_PUSH_SERVICE_ACCOUNT)) {
+    problems.push('PUBSUB_PUSH_AUDIENCE and PUBSUB_PUSH_SERVICE_ACCOUNT are required to receive push deliveries (or set PUBSUB_SUBSCRIPTION to pull)');
+  }
+  if (v.PUBSUB_PUSH_AUTH_DISABLED && !v.PUBSUB_EMULATOR_HOST) problems.push('PUBSUB_PUSH_AUTH_DISABLED=true is only allowed with PUBSUB_EMULATOR_HOST (the emulator sends no token)');
+  return problems;
+}
+
+/** What the log may show of the configuration: no secrets, only whether they are set. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    port: config.port,
+    gitlabUrl: config.gitlabUrl,
+    webhookSecrets: config.webhookSecrets.length,
+    triggerToken: config.triggerToken ? 'set' : 'unset (pipelines start as the bot via POST /pipeline)',
+    triggerPhrase: config.triggerPhrase,
+    debounceMs: config.debounceMs,
+    maxConcurrentPipelines: config.maxConcurrentPipelines,
+    minAccessLevel: config.minAccessLevel,
+    allowConfidential: config.allowConfidential,
+    queue: config.google.pubsubTopic ? `pubsub:${config.google.pubsubTopic}` : 'embedded',
+    receive: config.google.pubsubSubscription ? `pull:${config.google.pubsubSubscription}` : config.google.pubsubTopic ? 'push' : 'embedded',
+    store: config.store,
+  };
+}

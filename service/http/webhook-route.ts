@@ -1,0 +1,106 @@
+import express, { type Request, type Response, type Router } from 'express';
+import type { QueuedWork } from '../domain.js';
+import { classifyWebhook, type ClassifyConfig } from '../ingest/classify.js';
+import type { Logger } from '../log.js';
+import type { CoordinationStore } from '../store/types.js';
+import { HttpError } from './http-error.js';
+import { requestIdOf, requestLogger } from './request-log.js';
+import { createTokenVerifier } from './webhook-token.js';
+
+// POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
+// for good: https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks), so:
+// answer in milliseconds, 2xx for anything we choose not to act on, 503 only when we could not store it.
+
+export interface WebhookRouteDeps {
+  webhookSecrets: string[];
+  maxBodyBytes: number;
+  classifyConfig: () => ClassifyConfig;
+  store: Pick<CoordinationStore, 'rememberOnce' | 'forget'>;
+  publish: (work: QueuedWork, orderingKey: string) => Promise<unknown>;
+  logger: Logger;
+  googleProjectId: string | null;
+  isShuttingDown: () => boolean;
+  now?: () => number;
+}
+
+/** GitLab retries a delivery for up to about a day; remembering keys for two covers it. */
+const DEDUPE_TTL_MS = 48 * 3600_000;
+
+export function webhookRoute(deps: WebhookRouteDeps): Router {
+  const router = express.Router();
+  const verifyToken = createTokenVerifier(deps.webhookSecrets);
+  const now = deps.now ?? Date.now;
+
+  router.post(
+    '/webhooks/gitlab',
+    // The token is checked before the body is read: unauthenticated bytes are never parsed.
+    (req, _res, next) => next(verifyToken(req.get('x-gitlab-token')) ? undefined : new HttpError(401, 'invalid or missing X-Gitlab-Token')),
+    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
+    async (req: Request, res: Response) => {
+      const log = requestLogger(deps.logger, req, deps.googleProjectId);
+      if (deps.isShuttingDown()) throw new HttpError(503, 'shutting down; GitLab will retry');
+      const payload = parseJson(req.body);
+      const deliveryId = requestIdOf(req);
+      const classification = classifyWebhook({ eventHeader: req.get('x-gitlab-event'), deliveryId, payload, receivedAt: new Date(now()) }, deps.classifyConfig());
+      if (classification.kind === 'invalid') throw new HttpError(400, classification.reason);
+      if (classification.kind === 'ignore') {
+        log.debug({ reason: classification.reason }, 'webhook ignored');
+        res.status(200).json({ status: 'ignored', reason: classification.reason });
+        return;
+      }
+      const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
+      const keys = dedupeKeys(req, work);
+      const fresh = await rememberAll(deps.store, keys, now());
+      if (!fresh) {
+        log.info({ keys }, 'duplicate delivery');
+        res.status(200).json({ status: 'duplicate', reason: 'this delivery was already accepted' });
+        return;
+      }
+      const projectId = work.kind === 'flow' ? work.request.project.id : work.event.projectId;
+      try {
+        await deps.publish(work, String(projectId));
+      } catch (error) {
+        await Promise.allSettled(keys.map((key) => deps.store.forget(key)));
+        log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
+        throw new HttpError(503, 'could not queue the event; GitLab will retry');
+      }
+      log.info(describeAccepted(work), 'webhook accepted');
+      res.status(202).json({ status: 'queued' });
+    },
+  );
+  return router;
+}
+
+function parseJson(body: unknown): unknown {
+  const text = Buffer.isBuffer(body) ? body.toString('utf8') : '';
+  if (text.trim() === '') throw new HttpError(400, 'empty body: expected a GitLab webhook JSON payload');
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'malformed JSON body');
+  }
+}
+
+/** The same delivery retried by GitLab keeps its Idempotency-Key; the same note version keeps its id and update time. */
+function dedupeKeys(req: Request, work: QueuedWork): string[] {
+  const keys: string[] = [];
+  const idempotencyKey = req.get('idempotency-key');
+  if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
+  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${work.request.note.updatedAt}`);
+  if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);
+  return keys;
+}
+
+async function rememberAll(store: Pick<CoordinationStore, 'rememberOnce' | 'forget'>, keys: string[], now: number): Promise<boolean> {
+  const results = await Promise.all(keys.map((key) => store.rememberOnce(key, now, DEDUPE_TTL_MS)));
+  if (results.every(Boolean)) return true;
+  // Seen before under one key: undo the keys this attempt newly took, so they keep meaning "accepted".
+  await Promise.all(keys.filter((_, index) => results[index]).map((key) => store.forget(key)));
+  return false;
+}
+
+function describeAccepted(work: QueuedWork): Record<string, unknown> {
+  if (work.kind === 'flow') return { kind: 'flow', projectId: work.request.project.id, noteId: work.request.note.id, action: work.request.note.action };
+  if (work.kind === 'pipeline') return { kind: 'pipeline', projectId: work.event.projectId, pipelineId: work.event.pipelineId, status: work.event.status };
+  return { kind: work.kind };
+}

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { systemClock } from './clock.js';
+import { describeConfig, type Config } from './config.js';
+import { RestGitLabApi } from './gitlab/api.js';
+import { GitLabHttp } from './gitlab/http.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './log.js';
+import { createBackends } from './backends.js';
+import { createWorker } from './worker/worker.js';
+
+// Composition root for `claude-gitlab-flow serve`: wires config → backends (queue, store) → worker →
+// HTTP, and owns the shutdown order (stop accepting, end waits, finish or hand back in-flight work).
+
+export interface RunningService {
+  server: Server;
+  url: string;
+  /** Graceful stop: the same path SIGTERM takes. */
+  stop(): Promise<void>;
+}
+
+export async function serve(config: Config, logger: Logger, options: { host?: string } = {}): Promise<RunningService> {
+  const instanceId = randomUUID();
+  const shutdown = new AbortController();
+  let shuttingDown = false;
+  const gitlab = new RestGitLabApi(new GitLabHttp({ baseUrl: config.gitlabUrl, token: config.gitlabToken }));
+  const backends = await createBackends(config, logger);
+  const handler = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
+
+  // Learn the bot's own username in the background: ingest uses it as a cheap first loop guard, the
+  // worker checks ids anyway, and start-up must not wait on GitLab.
+  let selfUsername: string | null = null;
+  gitlab
+    .currentUser()
+    .then((user) => {
+      selfUsername = user.username;
+      logger.info({ botUser: user.username, botUserId: user.id }, 'GitLab token works');
+    })
+    .catch((error: Error) => logger.error({ err: error.message }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
+
+  const app = buildApp({
+    logger,
+    webhookSecrets: config.webhookSecrets,
+    maxBodyBytes: config.maxBodyBytes,
+    classifyConfig: () => ({ triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, gitlabUrl: config.gitlabUrl, selfUsername }),
+    store: backends.store,
+    publish: (work, key) => backends.queue.publish(work, key),
+    googleProjectId: config.google.projectId,
+    isShuttingDown: () => shuttingDown,
+    extraRoutes: backends.routes(handler),
+  });
+
+  await backends.queue.start(handler);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const address = server.address();
+  const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${config.port}`;
+  logger.info({ instanceId, url, config: describeConfig(config) }, 'claude-gitlab-flow is listening');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      shuttingDown = true;
+      logger.info('shutting down: no new requests; finishing or handing back in-flight work');
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      shutdown.abort();
+      await backends.queue.stop();
+      await closed;
+      await backends.close();
+      logger.info('shut down cleanly');
+    })());
+  return { server, url, stop };
+}

@@ -1,0 +1,51 @@
+import type { FlowContextV1, NoteableRef, PipelineEvent } from '../domain.js';
+import type { GitLabApi } from '../gitlab/api.js';
+import type { Logger } from '../log.js';
+import { isClosedOut } from '../tracking-note.js';
+import { pipelineEndedNote } from './messages.js';
+
+// The runner closes its tracking note out itself; when the job never got that far (timeout, lost
+// runner, cancel), the Pipeline Hook is the last word, and the service writes it.
+
+export async function closeOutEndedPipeline(gitlab: GitLabApi, event: PipelineEvent, log: Logger): Promise<void> {
+  const context = parseContext(event.variables.AI_FLOW_CONTEXT);
+  if (!context || context.discussion_id === null) return;
+  const noteable = noteableOf(context);
+  try {
+    const notes = await gitlab.threadNotes(context.project.id, noteable, context.discussion_id);
+    const tracking = notes.find((note) => note.id === context.tracking_note_id);
+    if (!tracking || isClosedOut(tracking.body)) return;
+    await gitlab.editThreadNote(context.project.id, noteable, context.discussion_id, context.tracking_note_id, pipelineEndedNote(event.pipelineId, event.url, event.status));
+    log.warn({ trackingNoteId: context.tracking_note_id, status: event.status }, 'pipeline ended before the runner answered: tracking note closed out');
+  } catch (error) {
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close out the tracking note of an ended pipeline');
+  }
+}
+
+function parseContext(raw: string | undefined): FlowContextV1 | null {
+  if (!raw) return null;
+  try {
+    const parsed = JSON.parse(raw) as FlowContextV1;
+    return parsed.version === 1 && typeof parsed.tracking_note_id === 'number' ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+function noteableOf(context: FlowContextV1): NoteableRef {
+  return {
+    type: context.noteable.type,
+    iid: context.noteable.iid,
+    id: null,
+    title: context.noteable.title,
+    url: context.noteable.url,
+    state: context.noteable.state,
+    sourceBranch: context.noteable.source_branch,
+    targetBranch: context.noteable.target_branch,
+    sourceProjectId: context.noteable.source_project_id,
+    targetProjectId: null,
+    fork: context.noteable.fork,
+    commitSha: context.noteable.commit_sha,
+    confidential: false,
+  };
+}

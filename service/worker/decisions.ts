@@ -1,0 +1,98 @@
+import type { FlowContextV1, FlowRequest } from '../domain.js';
+import type { GitLabMember, GitLabUser } from '../gitlab/api.js';
+import type { PendingMention, RunRecord } from '../store/types.js';
+
+// The worker's decisions as pure functions of data: which ref, who may, what the pipeline receives.
+
+export interface RefChoice {
+  ref: string;
+  reason: string;
+}
+
+/**
+ * Issue, snippet and commit comments run on the default branch; an open same-project MR on its source
+ * branch; a closed or merged MR, or any MR from a fork, on the default branch (fork code never runs).
+ */
+export function chooseRef(request: FlowRequest): RefChoice {
+  const { noteable, project } = request;
+  if (noteable.type !== 'MergeRequest') return { ref: project.defaultBranch, reason: `${noteable.type.toLowerCase()} comment` };
+  if (noteable.fork) return { ref: project.defaultBranch, reason: 'merge request from a fork: fork code never runs' };
+  if (noteable.state !== 'opened' || !noteable.sourceBranch) return { ref: project.defaultBranch, reason: `merge request is ${noteable.state ?? 'not open'}` };
+  return { ref: noteable.sourceBranch, reason: 'open merge request' };
+}
+
+export type AuthorDecision = { allowed: true } | { allowed: false; reason: string };
+
+export function decideAuthor(input: {
+  authorId: number;
+  self: GitLabUser;
+  user: GitLabUser | null;
+  member: GitLabMember | null;
+  minAccessLevel: number;
+}): AuthorDecision {
+  if (input.authorId === input.self.id) return { allowed: false, reason: 'the author is this service' };
+  if (!input.user) return { allowed: false, reason: 'the author is unknown to GitLab' };
+  if (input.user.bot) return { allowed: false, reason: 'the author is a bot user' };
+  if (input.user.state !== 'active') return { allowed: false, reason: `the author's account is ${input.user.state}` };
+  if (!input.member) return { allowed: false, reason: 'the author is not a member of the project' };
+  if (input.member.state && input.member.state !== 'active') return { allowed: false, reason: `the author's membership is ${input.member.state}` };
+  if (input.member.access_level < input.minAccessLevel) {
+    return { allowed: false, reason: `the author's access level ${input.member.access_level} is below ${input.minAccessLevel}` };
+  }
+  return { allowed: true };
+}
+
+export const PIPELINE_VARIABLE_NAMES = ['AI_FLOW_INPUT', 'AI_FLOW_CONTEXT', 'AI_FLOW_EVENT'] as const;
+
+/** The three variables of design §4, from a run's mentions (already in note order). */
+export function pipelineVariables(
+  mentions: PendingMention[],
+  trackingNoteId: number,
+  gitlabUrl: string,
+  trackingDiscussionId: string | null = null,
+): Record<(typeof PIPELINE_VARIABLE_NAMES)[number], string> {
+  const last = mentions.at(-1);
+  if (!last) throw new Error('a run without mentions has nothing to send');
+  const request = last.request;
+  const context: FlowContextV1 = {
+    version: 1,
+    gitlab_url: gitlabUrl,
+    project: { id: request.project.id, path: request.project.path, default_branch: request.project.defaultBranch },
+    noteable: {
+      type: request.noteable.type,
+      iid: request.noteable.iid,
+      title: request.noteable.title,
+      url: request.noteable.url,
+      state: request.noteable.state,
+      source_branch: request.noteable.sourceBranch,
+      target_branch: request.noteable.targetBranch,
+      source_project_id: request.noteable.sourceProjectId,
+      fork: request.noteable.fork,
+      commit_sha: request.noteable.commitSha,
+    },
+    // A note without a discussion (only in GitLab's documented examples) is answered in a new one.
+    discussion_id: request.note.discussionId ?? trackingDiscussionId,
+    trigger_note_ids: mentions.map((mention) => mention.noteId),
+    tracking_note_id: trackingNoteId,
+    author: { id: request.author.id, username: request.author.username },
+    triggered_at: request.note.createdAt,
+    position: request.note.position ?? null,
+  };
+  return {
+    AI_FLOW_INPUT: mentions.map((mention) => mention.request.note.body).join('\n\n'),
+    AI_FLOW_CONTEXT: JSON.stringify(context),
+    AI_FLOW_EVENT: request.event,
+  };
+}
+
+/** The request whose thread and noteable a run answers in: its last mention's. */
+export function runRequest(run: RunRecord): FlowRequest {
+  const last = run.mentions.at(-1);
+  if (!last) throw new Error(`run ${run.runId} has no mentions`);
+  return last.request;
+}
+
+/** Capped exponential backoff with full jitter, for retries that GitLab did not time for us. */
+export function backoffMs(attempt: number, baseMs = 500, capMs = 60_000, random = Math.random): number {
+  return Math.round(random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1)));
+}

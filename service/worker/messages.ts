@@ -1,0 +1,59 @@
+import { GitLabApiError } from '../gitlab/errors.js';
+import { trackingNoteBody } from '../tracking-note.js';
+
+// What the tracking note says at each step. Every failure says what went wrong and what to check
+// (mirrors README "Troubleshooting"), so no thread is left with a silent spinner.
+
+export function startingNote(runId: string): string {
+  return trackingNoteBody('👀 Claude is on it: starting a pipeline…', { runId });
+}
+
+export function queuedNote(runId: string, position: number, limit: number): string {
+  const ahead = position <= 1 ? 'next in line' : `${position - 1} request${position - 1 === 1 ? '' : 's'} ahead`;
+  return trackingNoteBody(
+    `⏳ Claude is queued (${ahead}): this project runs at most ${limit} Claude pipeline${limit === 1 ? '' : 's'} at once. This note changes when it starts.`,
+    { runId },
+  );
+}
+
+export function triggeredNote(runId: string, pipelineId: number, pipelineUrl: string, ref: string): string {
+  return trackingNoteBody(`🤖 Claude is on it: [pipeline #${pipelineId}](${pipelineUrl}) on \`${ref}\`. This note will carry the answer.`, { runId });
+}
+
+export function budgetNote(runId: string, budget: number): string {
+  return trackingNoteBody(
+    `✋ Claude was asked ${budget} times in this thread within the budget window (THREAD_RUN_BUDGET), so this request did not start a pipeline. Start a new thread, or ask again later.`,
+    { runId, closed: true },
+  );
+}
+
+export function triggerFailedNote(runId: string, error: unknown, ref: string): string {
+  return trackingNoteBody(`❌ Claude could not start a pipeline on \`${ref}\`: ${describeTriggerFailure(error)}`, { runId, closed: true });
+}
+
+export function pipelineEndedNote(pipelineId: number, url: string | null, status: string): string {
+  const link = url ? `[pipeline #${pipelineId}](${url})` : `pipeline #${pipelineId}`;
+  const text =
+    status === 'success'
+      ? `⚠️ Claude's ${link} finished without posting an answer. Check the job log.`
+      : `❌ Claude's ${link} ended with status **${status}** before it could answer. Open the job log: a job timeout, a lost runner, or a failed Vertex AI / API authentication are the usual causes (README "Troubleshooting").`;
+  return trackingNoteBody(text, { closed: true });
+}
+
+/** Turns a trigger failure into the sentence a project maintainer can act on. */
+export function describeTriggerFailure(error: unknown): string {
+  if (!(error instanceof GitLabApiError)) return 'an unexpected error; the service log has the details.';
+  const said = error.message.replace(/^GitLab \S+ \S+ answered \d+:?\s*/, '');
+  switch (error.status) {
+    case 400:
+      return `GitLab refused the pipeline (${said}). Check that the branch exists and that its .gitlab-ci.yml includes the claude-gitlab-flow template, whose rules accept pipelines with AI_FLOW_EVENT.`;
+    case 401:
+      return 'GitLab rejected the credentials (401). Check that GITLAB_TOKEN (or GITLAB_TRIGGER_TOKEN) is valid and not expired.';
+    case 403:
+      return 'the bot user may not run pipelines here (403). Give it the Developer role, or Maintainer for protected branches.';
+    case 404:
+      return 'GitLab answered 404: the project is not visible to the bot user, or the trigger token does not belong to this project.';
+    default:
+      return `GitLab answered ${error.status || 'nothing'} (${said}).`;
+  }
+}

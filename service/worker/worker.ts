@@ -1,0 +1,352 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { FlowRequest, PipelineEvent, QueuedWork } from '../domain.js';
+import { FINISHED_PIPELINE_STATUSES } from '../domain.js';
+import type { GitLabApi, GitLabUser } from '../gitlab/api.js';
+import { GitLabApiError, isTransient } from '../gitlab/errors.js';
+import type { Logger } from '../log.js';
+import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
+import type { CoordinationStore, PendingMention, RunRecord } from '../store/types.js';
+import { TERMINAL_RUN_STATES } from '../store/types.js';
+import { closeOutEndedPipeline } from './close-out.js';
+import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
+import { budgetNote, queuedNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
+import { findRunPipeline, findTrackingNote } from './reconcile.js';
+
+// From a queued request to a pipeline (design §3). Every step is resumable: the run's state lives in
+// the coordination store, so any instance, on any redelivery, continues where the last attempt stopped,
+// and the store's atomic operations decide the races (who coalesces, who triggers, who gets a slot).
+
+export type WorkerConfig = Pick<
+  Config,
+  'gitlabUrl' | 'triggerToken' | 'debounceMs' | 'maxConcurrentPipelines' | 'minAccessLevel' | 'threadRunBudget' | 'threadRunWindowMs' | 'slotLeaseMs'
+>;
+
+export interface WorkerDeps {
+  store: CoordinationStore;
+  gitlab: GitLabApi;
+  config: WorkerConfig;
+  logger: Logger;
+  clock: Clock;
+  /** Aborts when the process is shutting down: waits end early and hand their message back. */
+  shutdown: AbortSignal;
+  instanceId?: string;
+  newRunId?: () => string;
+  /** How long a handler waiting for a project slot keeps its message before handing it back. */
+  slotWaitHoldMs?: number;
+  /** A run lock older than this is presumed to belong to a crashed instance. */
+  runLockStaleMs?: number;
+}
+
+class StopRequested extends Error {}
+
+export function createWorker(deps: WorkerDeps): WorkHandler {
+  const worker = new Worker(deps);
+  return (delivery) => worker.handle(delivery);
+}
+
+class Worker {
+  private readonly instanceId: string;
+  private readonly newRunId: () => string;
+  private readonly slotWaitHoldMs: number;
+  private readonly runLockStaleMs: number;
+  private self: Promise<GitLabUser> | null = null;
+
+  constructor(private readonly deps: WorkerDeps) {
+    this.instanceId = deps.instanceId ?? randomUUID();
+    this.newRunId = deps.newRunId ?? (() => randomUUID());
+    this.slotWaitHoldMs = deps.slotWaitHoldMs ?? 240_000;
+    this.runLockStaleMs = deps.runLockStaleMs ?? 90_000;
+  }
+
+  async handle(delivery: Delivery): Promise<HandlerOutcome> {
+    const log = this.deps.logger.child({ messageId: delivery.messageId, deliveryAttempt: delivery.deliveryAttempt, ...describeWork(delivery.work) });
+    try {
+      switch (delivery.work.kind) {
+        case 'flow':
+          return await this.handleMention(delivery.work.request, delivery, log);
+        case 'pipeline':
+          return await this.handlePipelineEvent(delivery.work.event, log);
+        case 'wake':
+          await this.drainProject(delivery.work.projectId, log);
+          return { kind: 'ack' };
+      }
+    } catch (error) {
+      if (error instanceof StopRequested) return { kind: 'retry', reason: 'shutting down', delayMs: 0 };
+      const retryAfterMs = error instanceof GitLabApiError ? error.retryAfterMs : null;
+      const reason = error instanceof Error ? error.message : String(error);
+      if (!isTransient(error)) {
+        log.error({ err: reason }, 'permanent failure outside a run step; acknowledged');
+        return { kind: 'ack' };
+      }
+      log.warn({ err: reason, retryAfterMs }, 'transient failure; will retry');
+      return { kind: 'retry', reason, delayMs: retryAfterMs ?? backoffMs(delivery.deliveryAttempt) };
+    }
+  }
+
+  // ── Debounce and coalescing ────────────────────────────────────────────────────────────────────
+
+  private async handleMention(request: FlowRequest, delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
+    const { store, clock, config } = this.deps;
+    const recorded = await store.recordMention({ noteId: request.note.id, request }, clock.now(), config.debounceMs);
+    if (recorded.status === 'claimed') return this.resumeRun(recorded.runId, delivery, log);
+    let quietUntil = recorded.quietUntil;
+    for (;;) {
+      await this.sleepUntil(quietUntil);
+      const claim = await store.claimThread(request.threadKey, recorded.seq, request.note.id, this.newRunId(), clock.now(), config.threadRunWindowMs);
+      switch (claim.status) {
+        case 'superseded':
+          log.info('coalesced into a later mention in the same thread');
+          return { kind: 'ack' };
+        case 'wait':
+          quietUntil = claim.quietUntil;
+          continue;
+        case 'claimed-by':
+          return this.resumeRun(claim.runId, delivery, log);
+        case 'claimed':
+          log.info({ runId: claim.run.runId, notes: claim.run.mentions.map((m) => m.noteId) }, 'thread quiet: run claimed');
+          if (claim.recentRunCount >= config.threadRunBudget) return this.refuseOverBudget(claim.run, log);
+          return this.resumeRun(claim.run.runId, delivery, log);
+      }
+    }
+  }
+
+  private async refuseOverBudget(run: RunRecord, log: Logger): Promise<HandlerOutcome> {
+    const { store, clock, gitlab, config } = this.deps;
+    await store.updateRun(run.runId, { state: 'skipped', error: 'thread run budget reached' }, clock.now(), ['claimed']);
+    log.warn({ runId: run.runId, budget: config.threadRunBudget }, 'thread run budget reached: no pipeline');
+    const request = runRequest(run);
+    await this.bestEffort(log, 'post budget note', () => gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, budgetNote(run.runId, config.threadRunBudget)));
+    return { kind: 'ack' };
+  }
+
+  // ── A run, from claimed to triggered ───────────────────────────────────────────────────────────
+
+  private async resumeRun(runId: string, delivery: Delivery, log: Logger, slotWaitHoldMs = this.slotWaitHoldMs): Promise<HandlerOutcome> {
+    const runLog = log.child({ runId });
+    let run = await this.deps.store.getRun(runId);
+    if (!run) {
+      runLog.error('a note points to a run the store does not have');
+      return { kind: 'ack' };
+    }
+    if (TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
+    if (run.state === 'claimed') {
+      const announced = await this.withRunLock(run, () => this.announce(runId, runLog));
+      if (announced !== 'done') return announced;
+      run = await this.deps.store.getRun(runId);
+      if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
+    }
+    if (!(await this.waitForSlot(run, runLog, slotWaitHoldMs))) {
+      return { kind: 'retry', reason: 'waiting for a project slot', delayMs: 1000 };
+    }
+    const triggered = await this.withRunLock(run, () => this.trigger(runId, runLog));
+    return triggered === 'done' ? { kind: 'ack' } : triggered;
+  }
+
+  /** Authorise the authors, react with 👀 and post the tracking note: the run becomes visible. */
+  private async announce(runId: string, log: Logger): Promise<void> {
+    const { store, clock, gitlab } = this.deps;
+    const run = await store.getRun(runId);
+    if (!run || run.state !== 'claimed') return;
+    const request = runRequest(run);
+    const allowed = await this.authorisedMentions(run, log);
+    if (allowed.length === 0) {
+      await store.updateRun(runId, { state: 'skipped', error: 'no authorised author' }, clock.now(), ['claimed']);
+      log.warn('no mention in this run comes from an authorised author: nothing runs, nothing is posted');
+      return;
+    }
+    const last = allowed.at(-1) as PendingMention;
+    for (const mention of allowed) {
+      await this.bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'));
+    }
+    let tracking = run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
+    if (!tracking) {
+      await store.updateRun(runId, { announceStartedAt: clock.now() }, clock.now(), ['claimed']);
+      try {
+        const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
+        tracking = { noteId: note.id, discussionId: note.discussionId };
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        // Nowhere to say it: the bot cannot comment here (404/403). Stop, loudly, in the log.
+        await store.updateRun(runId, { state: 'failed', error: `cannot post in the thread: ${(error as Error).message}` }, clock.now(), ['claimed']);
+        log.error({ err: (error as Error).message }, 'cannot post the tracking note; check that the bot user is a project member who may comment');
+        return;
+      }
+    }
+    await store.updateRun(
+      runId,
+      { state: 'announced', mentions: allowed, trackingNoteId: tracking.noteId, trackingDiscussionId: tracking.discussionId },
+      clock.now(),
+      ['claimed'],
+    );
+    log.info({ trackingNoteId: tracking.noteId, notes: allowed.map((m) => m.noteId) }, 'run announced in the thread');
+  }
+
+  private async authorisedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
+    const { gitlab, config } = this.deps;
+    const self = await this.selfUser();
+    const decisions = new Map<number, boolean>();
+    for (const mention of run.mentions) {
+      const authorId = mention.request.author.id;
+      if (!decisions.has(authorId)) {
+        const [user, member] = await Promise.all([
+          authorId === self.id ? null : gitlab.user(authorId).catch(nullOn404),
+          authorId === self.id ? null : gitlab.member(run.projectId, authorId),
+        ]);
+        const decision = decideAuthor({ authorId, self, user, member, minAccessLevel: config.minAccessLevel });
+        if (!decision.allowed) log.warn({ authorId, author: mention.request.author.username, reason: decision.reason }, 'mention not authorised');
+        decisions.set(authorId, decision.allowed);
+      }
+    }
+    return run.mentions.filter((mention) => decisions.get(mention.request.author.id));
+  }
+
+  private async waitForSlot(run: RunRecord, log: Logger, holdMs: number): Promise<boolean> {
+    const { store, clock, gitlab, config } = this.deps;
+    const deadline = clock.now() + holdMs;
+    let pollMs = 250;
+    for (;;) {
+      const slot = await store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
+      if (slot.granted) return true;
+      if (run.state !== 'waiting' && (await store.updateRun(run.runId, { state: 'waiting' }, clock.now(), ['announced']))) {
+        run = { ...run, state: 'waiting' };
+        log.info({ position: slot.position }, 'project at its pipeline limit: run queued');
+        const request = runRequest(run);
+        if (run.trackingNoteId && run.trackingDiscussionId) {
+          const { trackingNoteId, trackingDiscussionId } = run;
+          await this.bestEffort(log, 'post queued note', () =>
+            gitlab.editThreadNote(request.project.id, request.noteable, trackingDiscussionId, trackingNoteId, queuedNote(run.runId, slot.position, config.maxConcurrentPipelines)),
+          );
+        }
+      }
+      if (clock.now() >= deadline || this.deps.shutdown.aborted) return false;
+      await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), this.deps.shutdown);
+      pollMs = Math.min(pollMs * 2, 2000);
+    }
+  }
+
+  /** Holding a slot: start the pipeline, unless an earlier attempt already did. */
+  private async trigger(runId: string, log: Logger): Promise<void> {
+    const { store, clock, gitlab, config } = this.deps;
+    const run = await store.getRun(runId);
+    if (!run || TERMINAL_RUN_STATES.has(run.state) || run.trackingNoteId === null) return;
+    const request = runRequest(run);
+    const { ref, reason } = chooseRef(request);
+    const variables = pipelineVariables(run.mentions, run.trackingNoteId, config.gitlabUrl, run.trackingDiscussionId ?? null);
+    let pipeline = run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
+    if (pipeline) log.warn({ pipelineId: pipeline.id }, 'found the pipeline an interrupted attempt started: not triggering again');
+    if (!pipeline) {
+      await store.updateRun(runId, { triggerStartedAt: clock.now(), ref }, clock.now(), ['announced', 'waiting']);
+      try {
+        pipeline = config.triggerToken
+          ? await gitlab.triggerPipeline(request.project.id, ref, variables, config.triggerToken)
+          : await gitlab.createPipeline(request.project.id, ref, variables);
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        await this.failRun(run, error, ref, log);
+        return;
+      }
+    }
+    await store.attachPipeline(run.projectId, runId, pipeline.id);
+    await store.updateRun(runId, { state: 'triggered', pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref }, clock.now(), ['announced', 'waiting']);
+    log.info({ pipelineId: pipeline.id, ref, refReason: reason }, 'pipeline triggered');
+    const trackingDiscussionId = run.trackingDiscussionId;
+    if (trackingDiscussionId) {
+      const trackingNoteId = run.trackingNoteId;
+      await this.bestEffort(log, 'update tracking note', () =>
+        gitlab.editThreadNote(request.project.id, request.noteable, trackingDiscussionId, trackingNoteId, triggeredNote(runId, pipeline.id, pipeline.web_url, ref)),
+      );
+    }
+  }
+
+  private async failRun(run: RunRecord, error: unknown, ref: string, log: Logger): Promise<void> {
+    const { store, clock, gitlab } = this.deps;
+    const message = error instanceof Error ? error.message : String(error);
+    await store.updateRun(run.runId, { state: 'failed', error: message }, clock.now(), ['announced', 'waiting']);
+    await store.releaseSlot(run.projectId, { runId: run.runId });
+    log.error({ err: message, ref }, 'GitLab refused the pipeline: told the thread');
+    const request = runRequest(run);
+    if (run.trackingNoteId && run.trackingDiscussionId) {
+      const { trackingNoteId, trackingDiscussionId } = run;
+      await this.bestEffort(log, 'post failure note', () =>
+        gitlab.editThreadNote(request.project.id, request.noteable, trackingDiscussionId, trackingNoteId, triggerFailedNote(run.runId, error, ref)),
+      );
+    }
+    await this.drainProject(run.projectId, log);
+  }
+
+  // ── Pipeline Hook: free the slot, close out what the runner could not, start whoever waits ──────
+
+  private async handlePipelineEvent(event: PipelineEvent, log: Logger): Promise<HandlerOutcome> {
+    if (!FINISHED_PIPELINE_STATUSES.has(event.status)) return { kind: 'ack' };
+    const released = await this.deps.store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
+    log.info({ releasedRun: released }, 'pipeline finished: slot released');
+    await closeOutEndedPipeline(this.deps.gitlab, event, log);
+    await this.drainProject(event.projectId, log);
+    return { kind: 'ack' };
+  }
+
+  /** Start the runs at the head of a project's line now that a slot may be free. */
+  private async drainProject(projectId: number, log: Logger): Promise<void> {
+    const waiting = await this.deps.store.waitingRuns(projectId);
+    for (const runId of waiting.slice(0, this.deps.config.maxConcurrentPipelines + 1)) {
+      const outcome = await this.resumeRun(runId, { messageId: `drain:${projectId}`, work: { kind: 'wake', projectId }, deliveryAttempt: 1 }, log, 0);
+      if (outcome.kind === 'retry' && outcome.reason === 'waiting for a project slot') continue;
+    }
+  }
+
+  // ── Helpers ────────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs a step of a run under its lock; another live holder means "try again shortly". */
+  private async withRunLock(run: RunRecord, step: () => Promise<void>): Promise<HandlerOutcome | 'done'> {
+    const { store, clock } = this.deps;
+    const lock = await store.lockTrigger(run.runId, this.instanceId, clock.now(), this.runLockStaleMs);
+    if (lock === 'busy') return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
+    try {
+      await step();
+    } finally {
+      await store.unlockTrigger(run.runId, this.instanceId);
+    }
+    return 'done';
+  }
+
+  private async sleepUntil(at: number): Promise<void> {
+    const waitMs = at - this.deps.clock.now();
+    if (waitMs > 0) await this.deps.clock.sleep(waitMs, this.deps.shutdown);
+    if (this.deps.shutdown.aborted) throw new StopRequested();
+  }
+
+  private selfUser(): Promise<GitLabUser> {
+    this.self ??= this.deps.gitlab.currentUser().catch((error) => {
+      this.self = null;
+      throw error;
+    });
+    return this.self;
+  }
+
+  /** For steps whose failure must not undo the run (a reaction, an interim note): log and go on. */
+  private async bestEffort(log: Logger, what: string, action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (error) {
+      log.warn({ err: error instanceof Error ? error.message : String(error) }, `could not ${what}`);
+    }
+  }
+}
+
+function nullOn404(error: unknown): null {
+  if (error instanceof GitLabApiError && error.status === 404) return null;
+  throw error;
+}
+
+function describeWork(work: QueuedWork): Record<string, unknown> {
+  switch (work.kind) {
+    case 'flow':
+      return { kind: 'flow', projectId: work.request.project.id, noteId: work.request.note.id, threadKey: work.request.threadKey, deliveryId: work.request.deliveryId };
+    case 'pipeline':
+      return { kind: 'pipeline', projectId: work.event.projectId, pipelineId: work.event.pipelineId, status: work.event.status };
+    case 'wake':
+      return { kind: 'wake', projectId: work.projectId };
+  }
+}
