@@ -3,7 +3,7 @@ import { ignore, invalid, type Classification, type ClassifyConfig } from './cla
 import { isGitlabBotUsername } from './gitlab-bots.js';
 import { hasServiceMarker } from './marker.js';
 import { noteableOf } from './noteable.js';
-import { describeIssues, notePayloadSchema } from './schemas.js';
+import { notePayloadSchema, parsePayload } from './schemas.js';
 import { containsTriggerPhrase } from './trigger-phrase.js';
 
 export interface NoteDelivery {
@@ -16,8 +16,12 @@ export interface NoteDelivery {
 
 /** A comment event (`Note Hook` / `Confidential Note Hook`) to a FlowRequest, or why not (design §2). */
 export function classifyNote(delivery: NoteDelivery, config: ClassifyConfig): Classification {
-  const parsed = notePayloadSchema.safeParse(delivery.payload);
-  if (!parsed.success) return invalid(describeIssues(parsed.error));
+  // Before validating: comments on group-level things (epics, group wiki pages) come without a project,
+  // and refusing them with a 400 would count against the group hook.
+  const noteableType = noteableTypeOf(delivery.payload);
+  if (typeof noteableType === 'string' && !SUPPORTED_NOTEABLES.has(noteableType)) return ignore(`comments on ${noteableType} are not supported`);
+  const parsed = parsePayload(notePayloadSchema, delivery.payload);
+  if (!parsed.ok) return invalid(parsed.reason);
   const payload = parsed.data;
   const { user, project, object_attributes: attributes } = payload;
   const projectWebUrl = stripTrailingSlash(project.web_url ?? `${stripTrailingSlash(config.gitlabUrl)}/${project.path_with_namespace}`);
@@ -80,6 +84,13 @@ export function classifyNote(delivery: NoteDelivery, config: ClassifyConfig): Cl
     threadKey: threadKeyOf(project.id, noteable, discussionId, attributes.id),
   };
   return { kind: 'flow', request };
+}
+
+const SUPPORTED_NOTEABLES = new Set(['Issue', 'MergeRequest', 'Commit', 'Snippet']);
+
+function noteableTypeOf(payload: unknown): unknown {
+  const attributes = (payload as { object_attributes?: unknown }).object_attributes;
+  return typeof attributes === 'object' && attributes !== null ? (attributes as { noteable_type?: unknown }).noteable_type : undefined;
 }
 
 function stripTrailingSlash(url: string): string {

@@ -1,13 +1,13 @@
 import type { PipelineEvent } from '../domain.js';
 import { ignore, invalid, type Classification } from './classification.js';
-import { describeIssues, pipelinePayloadSchema } from './schemas.js';
+import { parsePayload, pipelinePayloadSchema } from './schemas.js';
 
 /** Every pipeline we trigger carries AI_FLOW_EVENT (design §4); other pipelines are not ours to track. */
 export const OUR_PIPELINE_VARIABLE = 'AI_FLOW_EVENT';
 
 export function classifyPipeline(payload: unknown, deliveryId: string): Classification {
-  const parsed = pipelinePayloadSchema.safeParse(payload);
-  if (!parsed.success) return invalid(describeIssues(parsed.error));
+  const parsed = parsePayload(pipelinePayloadSchema, payload);
+  if (!parsed.ok) return invalid(parsed.reason);
   const { object_attributes: pipeline, project } = parsed.data;
   const variables: Record<string, string> = {};
   for (const { key, value } of pipeline.variables ?? []) if (typeof value === 'string') variables[key] = value;

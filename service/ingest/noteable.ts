@@ -1,5 +1,5 @@
 import type { NoteableRef } from '../domain.js';
-import { commitNoteSchema, describeIssues, issueNoteSchema, mergeRequestNoteSchema, snippetNoteSchema, type NotePayload } from './schemas.js';
+import { commitNoteSchema, issueNoteSchema, parsePayload, mergeRequestNoteSchema, snippetNoteSchema, type NotePayload } from './schemas.js';
 
 // The thing a comment is on, from the payload's `issue` / `merge_request` / `commit` / `snippet` object.
 // `object_attributes.noteable_id` is the global id; API paths need the project-scoped iid, which only the
@@ -14,8 +14,8 @@ export function noteableOf(note: NotePayload, payload: unknown, projectWebUrl: s
   const attributes = note.object_attributes;
   switch (attributes.noteable_type) {
     case 'Issue': {
-      const parsed = issueNoteSchema.safeParse(payload);
-      if (!parsed.success) return { ok: false, kind: 'invalid', reason: describeIssues(parsed.error) };
+      const parsed = parsePayload(issueNoteSchema, payload);
+      if (!parsed.ok) return { ok: false, kind: 'invalid', reason: parsed.reason };
       const issue = parsed.data.issue;
       return {
         ok: true,
@@ -32,8 +32,8 @@ export function noteableOf(note: NotePayload, payload: unknown, projectWebUrl: s
       };
     }
     case 'MergeRequest': {
-      const parsed = mergeRequestNoteSchema.safeParse(payload);
-      if (!parsed.success) return { ok: false, kind: 'invalid', reason: describeIssues(parsed.error) };
+      const parsed = parsePayload(mergeRequestNoteSchema, payload);
+      if (!parsed.ok) return { ok: false, kind: 'invalid', reason: parsed.reason };
       const mr = parsed.data.merge_request;
       return {
         ok: true,
@@ -54,8 +54,8 @@ export function noteableOf(note: NotePayload, payload: unknown, projectWebUrl: s
       };
     }
     case 'Commit': {
-      const parsed = commitNoteSchema.safeParse(payload);
-      if (!parsed.success) return { ok: false, kind: 'invalid', reason: describeIssues(parsed.error) };
+      const parsed = parsePayload(commitNoteSchema, payload);
+      if (!parsed.ok) return { ok: false, kind: 'invalid', reason: parsed.reason };
       const commit = parsed.data.commit;
       // commit_id is the note's own record of what it is on; `commit.id` is the same SHA in every payload seen.
       const commitId = attributes.commit_id ?? '';
@@ -76,8 +76,8 @@ export function noteableOf(note: NotePayload, payload: unknown, projectWebUrl: s
       };
     }
     case 'Snippet': {
-      const parsed = snippetNoteSchema.safeParse(payload);
-      if (!parsed.success) return { ok: false, kind: 'invalid', reason: describeIssues(parsed.error) };
+      const parsed = parsePayload(snippetNoteSchema, payload);
+      if (!parsed.ok) return { ok: false, kind: 'invalid', reason: parsed.reason };
       const snippet = parsed.data.snippet;
       return {
         ok: true,

@@ -116,10 +116,19 @@ export const pipelinePayloadSchema = z.object({
   }),
 });
 
-/** "field.path: message" for the first few issues, so a 400 names what GitLab's payload lacked. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
+export type Parsed<T> = { ok: true; data: T } | { ok: false; reason: string };
+
+const SAY_MISSING = {
+  error: (issue: z.core.$ZodRawIssue) => (issue.code === 'invalid_type' && issue.input === undefined ? 'missing' : undefined),
+};
+
+/** Parses `value`, or says why not as "field.path: problem" for the first few issues, so a 400 names what the payload lacked. */
+export function parsePayload<S extends z.ZodType>(schema: S, value: unknown): Parsed<z.output<S>> {
+  const result = schema.safeParse(value, SAY_MISSING);
+  if (result.success) return { ok: true, data: result.data };
+  const reason = result.error.issues
     .slice(0, 3)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'payload'}: ${issue.message}`)
     .join('; ');
+  return { ok: false, reason };
 }

@@ -3,12 +3,13 @@ import { proseOf } from './markdown-prose.js';
 // When does a comment mention the trigger phrase (design §2)? As a word, in the author's own prose.
 // - Before it: the start of a line or whitespace, optionally followed by opening punctuation or emphasis
 //   (`(@claude`, `"@claude`, `**@claude**`, `~~@claude~~`). Not `[`: `[@claude](url)` is a link, not a
-//   mention, and not a letter, digit, `/`, `\`, `.` or `:` (e-mail addresses, URLs, escapes, `cc:@claude`).
+//   mention, and not a letter, digit, `_`, `/`, `\`, `.` or `:` (e-mail addresses, URLs, escapes, `cc:@claude`).
 // - After it: the end, whitespace or punctuation, except where GitLab would read a longer username:
-//   `-` and `_` continue one (`@claude-bot`, `@claude_2`), and so do `.` or `/` followed by a name
-//   character (`@claude.dev`, `@claude/group`); a sentence-ending `@claude.` still mentions.
+//   `-` and `_` continue one (`@claude-bot`, `@claude_2`, so `_@claude_` is not italic for us: `*@claude*`
+//   is), and so do `.` or `/` followed by a name character (`@claude.dev`, `@claude/group`); a
+//   sentence-ending `@claude.` still mentions.
 // - Case-insensitive, as GitLab usernames are; whitespace inside a multi-word phrase matches any run.
-const BEFORE = String.raw`(?<=(?:^|\s)[("'“‘*_~]*)`;
+const BEFORE = String.raw`(?<=(?:^|\s)[("'“‘*~]*)`;
 const AFTER = String.raw`(?![\p{L}\p{N}_-])(?![./][\p{L}\p{N}_-])`;
 
 const patterns = new Map<string, RegExp>();
