@@ -18,6 +18,10 @@ export const TUNABLE_SERVICE_ENV = [
   'MIN_ACCESS_LEVEL',
   'ALLOW_CONFIDENTIAL',
   'LOG_LEVEL',
+  'MAX_BODY_BYTES',
+  'THREAD_RUN_BUDGET',
+  'THREAD_RUN_WINDOW_MS',
+  'SLOT_LEASE_MS',
 ] as const;
 const WIRED_SERVICE_ENV: Record<string, string> = {
   GITLAB_TOKEN: 'comes from Secret Manager; add it with the secret command, never in the config',
@@ -32,10 +36,17 @@ const WIRED_SERVICE_ENV: Record<string, string> = {
   PUBSUB_PUSH_SERVICE_ACCOUNT: 'is wired by infra',
   STORE: 'is wired by infra (firestore)',
   FIRESTORE_DATABASE: 'is taken from service.firestoreDatabase',
+  PUBSUB_PUSH_AUTH_DISABLED: 'is for the emulator only: it would accept unauthenticated push requests',
+  PUBSUB_EMULATOR_HOST: 'is for the emulator only',
+  FIRESTORE_EMULATOR_HOST: 'is for the emulator only',
 };
 
+// Only for a wrong type: other issues (an unknown key, say) keep zod's own message.
 const required = (what: string) => ({
-  error: (issue: { input: unknown }) => (issue.input === undefined ? `is required (${what})` : `must be ${what}`),
+  error: (issue: { code?: string; input: unknown }) => {
+    if (issue.code !== 'invalid_type' && issue.code !== 'invalid_union') return undefined;
+    return issue.input === undefined ? `is required (${what})` : `must be ${what}`;
+  },
 });
 
 const gcpProjectId = z

@@ -121,12 +121,20 @@ export function broadRoleProblems(json: TfJson): string[] {
   return problems;
 }
 
+const PUBSUB_AGENT = /^serviceAccount:service-[0-9]+@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/;
+// "${google_pubsub_topic.x.id}" and "${google_pubsub_topic.x.name}" name the same topic.
+const topicAddress = (ref: unknown): string => String(ref).replace(/^\$\{(google_pubsub_topic\.[^.}]+)\.\w+\}$/, '$1');
+
 // Push requests must carry an OIDC token, and no request may be dropped after its last attempt.
 export function subscriptionProblems(json: TfJson): string[] {
   const subscriptions = entries(json).filter(({ type }) => type === 'google_pubsub_subscription');
-  const deadLetterTopics = new Set(
-    subscriptions.map(({ body }) => body.dead_letter_policy?.dead_letter_topic).filter(Boolean),
-  );
+  // A dead-letter topic is one a subscription dead-letters to, or one Pub/Sub's agent may publish to.
+  const deadLetterTopics = new Set([
+    ...subscriptions.map(({ body }) => body.dead_letter_policy?.dead_letter_topic).filter(Boolean).map(topicAddress),
+    ...grants(json)
+      .filter(({ type, body, members }) => type === 'google_pubsub_topic_iam_member' && body.role === 'roles/pubsub.publisher' && members.some((m) => PUBSUB_AGENT.test(m)))
+      .map(({ body }) => topicAddress(body.topic)),
+  ]);
   const problems: string[] = [];
   for (const { name, body } of subscriptions) {
     if (body.push_config) {
@@ -134,14 +142,14 @@ export function subscriptionProblems(json: TfJson): string[] {
       if (!token?.service_account_email || !token?.audience)
         problems.push(`${name}: push subscription without an OIDC token (service account and audience)`);
     }
-    if (deadLetterTopics.has(body.topic)) continue;
+    if (deadLetterTopics.has(topicAddress(body.topic))) continue;
     const policy = body.dead_letter_policy;
     if (!policy?.dead_letter_topic || !(policy.max_delivery_attempts >= 5))
       problems.push(`${name}: no dead-letter policy with max_delivery_attempts`);
     if (!body.retry_policy) problems.push(`${name}: no retry policy`);
   }
   for (const topic of deadLetterTopics) {
-    if (!subscriptions.some(({ body }) => body.topic === topic))
+    if (!subscriptions.some(({ body }) => topicAddress(body.topic) === topic))
       problems.push(`dead-letter topic ${topic} has no subscription: dead letters would be dropped`);
   }
   return problems;
