@@ -52,7 +52,7 @@ export class CloudRunService extends Construct {
               ...Object.entries(env).map(([envName, value]) => ({ name: envName, value })),
               ...Object.entries(secretEnv).map(([envName, secret]) => ({
                 name: envName,
-                // "latest" is resolved when a revision is created: a new secret version needs a new revision.
+                // "latest" is read when an instance starts: running instances keep the value they started with.
                 valueSource: { secretKeyRef: { secret, version: 'latest' } },
               })),
             ],

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../../infra/config.js';
 import { exampleRawConfig, rawConfigWith, type Json } from './helpers.js';
@@ -72,5 +73,15 @@ describe('infra config', () => {
 
   it('fails on a config that is not an object', () => {
     expect(problemsOf(undefined)).toEqual([expect.stringContaining('config:')]);
+  });
+});
+
+describe('infra sources', () => {
+  // Constructs and stacks take typed config; reading the environment anywhere else hides inputs from the config file.
+  it('read the environment and the cdktf context only in main.ts', () => {
+    const files = readdirSync('infra', { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && f !== 'main.ts');
+    expect(files.length).toBeGreaterThan(5);
+    const offenders = files.filter((f) => /process\.env|tryGetContext|getContext\(|readFileSync/.test(readFileSync(`infra/${f}`, 'utf8')));
+    expect(offenders).toEqual([]);
   });
 });

@@ -36,7 +36,7 @@ export function configWith(overrides: Json = {}): InfraConfig {
 export function synthStacks(config: InfraConfig = configWith()): { wif: TfJson; service: TfJson } {
   const app = Testing.app();
   const { wif, service } = composeStacks(app, config);
-  return { wif: JSON.parse(Testing.synth(wif)) as TfJson, service: JSON.parse(Testing.synth(service)) as TfJson };
+  return { wif: JSON.parse(Testing.synth(wif, true)) as TfJson, service: JSON.parse(Testing.synth(service, true)) as TfJson };
 }
 
 export function resourcesOf(json: TfJson, type: string): Json[] {
