@@ -1,4 +1,6 @@
+import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
+import { WifStack } from '../../infra/stacks/wif-stack.js';
 import {
   attributeConditionProblems,
   broadRoleProblems,
@@ -88,6 +90,12 @@ describe('wif stack', () => {
   it('refuses to plan when the configured project number is not the project', () => {
     const project = wif.data?.google_project?.project;
     expect(project?.lifecycle?.postcondition?.[0]?.condition).toBe('${self.number == "123456789012"}');
+  });
+
+  it('stands alone: a team can adopt WIF without the service', () => {
+    const alone = JSON.parse(Testing.synth(new WifStack(Testing.app(), 'wif', config), true)) as TfJson;
+    expect(alone.resource).toEqual(wif.resource);
+    expect(JSON.stringify(alone)).not.toMatch(/terraform_remote_state|google_cloud_run|google_pubsub/);
   });
 
   it('has none of the security mistakes, in any config variant', () => {
