@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GitLabHttp } from '../gitlab/http.js';
+import { runClaudeProcess } from './claude-process.js';
+import { readRunnerConfig, secretValues } from './config.js';
+import { createGit } from './git.js';
+import { createRunnerGitLab } from './gitlab.js';
+import { failureNote } from './note-text.js';
+import { run } from './run.js';
+import { redactSecrets } from './sanitize.js';
+
+// `claude-gitlab-flow run`: the entry point inside the CI job. It reads the environment once, wires the
+// real GitLab client, git and Claude Code process into `run`, turns SIGTERM (a canceled job) into an
+// abort that still closes the note, and returns the exit status; only the CLI calls process.exit.
+
+const USAGE = `Usage: claude-gitlab-flow run
+
+Answers one @claude request inside a GitLab CI job started by the claude-gitlab-flow service.
+Reads AI_FLOW_INPUT, AI_FLOW_CONTEXT, AI_FLOW_EVENT, GitLab's predefined CI_* variables and GITLAB_TOKEN.
+See docs/gitlab-side.md ("The runner contract").`;
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const log = (message: string) => process.stderr.write(`[claude-gitlab-flow] ${redactSecrets(message, secretValues(env))}\n`);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (argv.length > 0) {
+    log(`unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+
+  const parsed = readRunnerConfig(env);
+  if (!parsed.ok) {
+    log(`cannot run: ${parsed.errors.join('; ')}`);
+    // Tell the thread when we know which note is ours and the context is for this very project.
+    if (parsed.context && parsed.gitlab && String(parsed.context.project.id) === env.CI_PROJECT_ID) {
+      const http = new GitLabHttp({ baseUrl: parsed.gitlab.baseUrl, token: parsed.gitlab.token });
+      const body = failureNote(
+        { what: 'the CI job is not configured correctly.', detail: parsed.errors.join('\n'), hint: 'Check the CI/CD variables listed in the claude-gitlab-flow README (GitLab side, step 4).' },
+        null,
+        { jobUrl: parsed.jobUrl, pipelineUrl: parsed.pipelineUrl },
+        secretValues(env),
+      );
+      await createRunnerGitLab(http)
+        .editTrackingNote(parsed.context, body)
+        .catch((error: unknown) => log(`could not close the tracking note: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    return 2;
+  }
+  const { config } = parsed;
+
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`received ${signal}: stopping Claude Code and closing the note`);
+    controller.abort();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let tempDir: string | null = null;
+  try {
+    return await run(config, {
+      gitlab: createRunnerGitLab(new GitLabHttp({ baseUrl: config.gitlab.baseUrl, token: config.gitlab.token, timeoutMs: 30_000 })),
+      git: createGit(config.projectDir, env, config.gitlab.serverUrl),
+      runClaude: runClaudeProcess,
+      async writeTempFile(name, content) {
+        tempDir ??= await mkdtemp(join(tmpdir(), 'claude-gitlab-flow-'));
+        const path = join(tempDir, name);
+        await writeFile(path, content, { mode: 0o600 });
+        return path;
+      },
+      env,
+      now: () => new Date(),
+      nonce: () => randomBytes(6).toString('hex'),
+      log,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      signal: controller.signal,
+    });
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+  }
+}
