@@ -63,7 +63,8 @@ export class FirestoreStore implements CoordinationStore {
       new Firestore({
         projectId: options.projectId,
         databaseId: options.databaseId ?? '(default)',
-        ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false } : {}),
+        // No credentials on the emulator; naming the universe stops a metadata-server probe (and its warning).
+        ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false, universeDomain: 'googleapis.com' } : {}),
       });
     this.prefix = options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX;
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;

@@ -22,7 +22,7 @@ export const storeKinds: StoreKind[] = [
   {
     name: 'firestore-emulator',
     setup: async () => {
-      const firestore = new Firestore({ projectId: 'contract-test', host: inject('firestoreEmulatorHost'), ssl: false });
+      const firestore = new Firestore({ projectId: 'contract-test', host: inject('firestoreEmulatorHost'), ssl: false, universeDomain: 'googleapis.com' });
       return {
         fresh: () => new FirestoreStore({ firestore, collectionPrefix: `t${randomUUID().slice(0, 8)}_` }),
         close: () => firestore.terminate(),
