@@ -170,8 +170,21 @@ const INLINE_HTML_CODE = /^<(code|pre|kbd|samp)(?:\s[^>]*)?>/i;
 /**
  * Replaces code spans, HTML comments, inline <code>-like elements and link destinations with a space, so
  * that what is left is what the reader sees as text. Unclosed openers stay literal, as CommonMark has it.
+ * Linear in the text: a comment body can be a megabyte, and an unclosed opener must not rescan the rest
+ * for each later opener.
  */
 function blankInlineNonProse(text: string): string {
+  // ASCII only: full toLowerCase can change the length ('İ' → 'i̇') and shift every index after it.
+  const lower = text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
+  const backticks = new BacktickRuns(text);
+  const unclosed = new Set<string>();
+  /** Index of `closer` at or after `from`, or -1; remembers failures, since none later means none after any later `from`. */
+  const find = (closer: string, from: number): number => {
+    if (unclosed.has(closer)) return -1;
+    const at = lower.indexOf(closer, from);
+    if (at === -1) unclosed.add(closer);
+    return at;
+  };
   let out = '';
   let i = 0;
   while (i < text.length) {
@@ -183,7 +196,7 @@ function blankInlineNonProse(text: string): string {
     }
     if (char === '`') {
       const run = runLength(text, i, '`');
-      const end = closingBacktickRun(text, i + run, run);
+      const end = backticks.closingAfter(i + run, run);
       if (end !== -1) {
         out += ' ';
         i = end;
@@ -194,7 +207,7 @@ function blankInlineNonProse(text: string): string {
       continue;
     }
     if (text.startsWith('<!--', i)) {
-      const end = text.indexOf('-->', i + 4);
+      const end = find('-->', i + 4);
       if (end !== -1) {
         out += ' ';
         i = end + 3;
@@ -202,17 +215,18 @@ function blankInlineNonProse(text: string): string {
       }
     }
     if (char === '<') {
-      const tag = INLINE_HTML_CODE.exec(text.slice(i));
+      const tag = INLINE_HTML_CODE.exec(text.slice(i, i + 256));
       if (tag) {
-        const close = text.toLowerCase().indexOf(`</${tag[1]?.toLowerCase()}>`, i + tag[0].length);
+        const closer = `</${tag[1]?.toLowerCase()}>`;
+        const close = find(closer, i + tag[0].length);
         if (close !== -1) {
           out += ' ';
-          i = close + `</${tag[1]}>`.length;
+          i = close + closer.length;
           continue;
         }
       }
     }
-    if (char === ']' && text[i + 1] === '(') {
+    if (char === ']' && text[i + 1] === '(' && find(')', i + 2) !== -1) {
       const close = closingParenthesis(text, i + 2);
       if (close !== -1) {
         out += '] ';
@@ -232,26 +246,46 @@ function runLength(text: string, from: number, char: string): number {
   return end - from;
 }
 
-/** Index just past the next run of exactly `length` backticks at or after `from`, or -1. */
-function closingBacktickRun(text: string, from: number, length: number): number {
-  let at = text.indexOf('`', from);
-  while (at !== -1) {
-    const run = runLength(text, at, '`');
-    if (run === length) return at + run;
-    at = text.indexOf('`', at + run);
+/** The backtick runs of a text by length, to find a code span's closing run without rescanning. */
+class BacktickRuns {
+  private readonly starts = new Map<number, number[]>();
+  private readonly next = new Map<number, number>();
+
+  constructor(text: string) {
+    for (const match of text.matchAll(/`+/g)) {
+      const list = this.starts.get(match[0].length) ?? [];
+      list.push(match.index);
+      this.starts.set(match[0].length, list);
+    }
   }
-  return -1;
+
+  /** Index just past the first run of exactly `length` backticks starting at or after `from`, or -1. */
+  closingAfter(from: number, length: number): number {
+    const list = this.starts.get(length) ?? [];
+    let index = this.next.get(length) ?? 0;
+    while (index < list.length && (list[index] as number) < from) index += 1;
+    this.next.set(length, index);
+    return index < list.length ? (list[index] as number) + length : -1;
+  }
 }
+
+/** Longer than any link destination and title worth reading; bounds the work per unmatched `](`. */
+const MAX_DESTINATION = 512;
+/** CommonMark's own limit on nested parentheses in a destination. */
+const MAX_NESTING = 32;
 
 /** Index of the `)` that closes a link destination starting at `from` (nested parentheses balance), or -1. */
 function closingParenthesis(text: string, from: number): number {
   let depth = 0;
-  for (let i = from; i < text.length; i += 1) {
+  const end = Math.min(text.length, from + MAX_DESTINATION);
+  for (let i = from; i < end; i += 1) {
     const char = text[i];
     if (char === '\\') i += 1;
     else if (char === '\n' && text[i + 1] === '\n') return -1;
-    else if (char === '(') depth += 1;
-    else if (char === ')') {
+    else if (char === '(') {
+      depth += 1;
+      if (depth > MAX_NESTING) return -1;
+    } else if (char === ')') {
       if (depth === 0) return i;
       depth -= 1;
     }

@@ -46,6 +46,7 @@ const CASES: Array<[string, boolean, string]> = [
   ['see [the docs](https://docs.example.com) @claude', true, 'after a link'],
   ['<details>\n\n@claude inside details\n\n</details>', true, 'inside details (visible when expanded)'],
   ['\r\n@claude with CRLF\r\n', true, 'CRLF line endings'],
+  ['İİİİ <CODE>x</CODE> @claude', true, 'after an upper-case code element and letters whose lower case is longer'],
 
   // Not mentions.
   ['', false, 'empty comment'],
@@ -126,6 +127,25 @@ describe('containsTriggerPhrase', () => {
     ['a+b @cxd', '@c.d', false],
   ] as const)('configured phrase: %j with %j → %s', (markdown, phrase, expected) => {
     expect(containsTriggerPhrase(markdown, phrase)).toBe(expected);
+  });
+
+  it('stays linear on adversarial comments (GitLab allows a megabyte)', () => {
+    const size = 200_000;
+    // [comment, mentions]: an unclosed `<!--` at the start of a line opens an HTML block that runs to the end.
+    const adversarial: Array<[string, boolean]> = [
+      ['*'.repeat(size), true],
+      ['x <!--'.repeat(size / 6), true],
+      ['<!--'.repeat(size / 4), false],
+      ['](('.repeat(size / 3), true],
+      ['](x'.repeat(size / 3), true],
+      ['<code>'.repeat(size / 6), true],
+      [Array.from({ length: 600 }, (_, i) => '`'.repeat(i + 1)).join('a'), true],
+      ['> a\n'.repeat(size / 4), true],
+    ];
+    const started = performance.now();
+    for (const [markdown, mentions] of adversarial) expect(containsTriggerPhrase(`${markdown}\n\n@claude`, '@claude')).toBe(mentions);
+    // Quadratic scanning took 9 to 21 s per input of this size; linear takes well under 100 ms.
+    expect(performance.now() - started).toBeLessThan(3_000);
   });
 
   it('refuses an empty phrase instead of matching everything', () => {
