@@ -1,0 +1,466 @@
+import type { Server } from 'node:http';
+import { HookSender, type DeliveryOptions, type HookDelivery } from './hooks/deliver.js';
+import { Faults, type FaultSettings, type LatencySettings, type QueuedFault } from './http/faults.js';
+import { Router, type Services } from './http/router.js';
+import { listen, type RecordedRequest } from './http/server.js';
+import { sameNoteable } from './ops/notes.js';
+import { DEFAULT_EMOJI_NAMES } from './ops/emoji.js';
+import { PipelineLifecycle, type PipelineAutomation, type PipelineListener } from './pipelines/lifecycle.js';
+import { GITLAB_COM_VARIABLE_LIMITS, type VariableLimits } from './pipelines/variables.js';
+import { registerAwardEmojiRoutes } from './routes/award-emoji.js';
+import { registerDiscussionRoutes } from './routes/discussions.js';
+import { registerIssuableRoutes } from './routes/issuables.js';
+import { registerNoteRoutes } from './routes/notes.js';
+import { registerPipelineRoutes } from './routes/pipelines.js';
+import { registerProjectRoutes } from './routes/projects.js';
+import { registerUserRoutes } from './routes/users.js';
+import * as seed from './seed.js';
+import { State } from './state.js';
+import type { AwardableType, DiffFile, Pipeline, PipelineStatus, PipelineVariable, UserState } from './types.js';
+
+// The stand-in as tests see it: start it, seed it, point the code under test at `url`, inspect what
+// happened, close it.
+
+export interface StandInOptions {
+  host?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** Seeds the fault generator and the made-up ids and shas. Default 1. */
+  seed?: number;
+  /** The clock for created_at/updated_at. Default: real time. */
+  now?: () => Date;
+  pipelines?: PipelineAutomation;
+  hookDelivery?: Partial<DeliveryOptions>;
+  variableLimits?: Partial<VariableLimits>;
+  /** Extra emoji names the award API accepts. */
+  emojiNames?: string[];
+  faults?: FaultSettings;
+  latency?: LatencySettings;
+  /** Request bodies over this are 413. Default 20 MiB. */
+  maxBodyBytes?: number;
+  /** Called when a handler throws something that is not a GitLab error (a bug in the stand-in). */
+  onUnexpectedError?: (error: unknown) => void;
+}
+
+export interface PipelineRecord {
+  id: number;
+  iid: number;
+  projectId: number;
+  ref: string;
+  sha: string;
+  source: string;
+  status: PipelineStatus;
+  /** The caller's variables as a map (TRIGGER_PAYLOAD, which GitLab adds for triggers, left out). */
+  variables: Record<string, string>;
+  /** Every pipeline variable as GitLab stores it, TRIGGER_PAYLOAD included. */
+  variableList: PipelineVariable[];
+  userId: number;
+  username: string;
+  triggerId: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface NoteRecord {
+  id: number;
+  discussionId: string;
+  type: null | 'DiscussionNote' | 'DiffNote';
+  body: string;
+  authorId: number;
+  authorUsername: string;
+  system: boolean;
+  internal: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  resolved: boolean;
+}
+
+export interface AwardRecord {
+  id: number;
+  name: string;
+  userId: number;
+  username: string;
+  awardableType: AwardableType;
+  awardableId: number;
+}
+
+export interface MergeRequestRecord {
+  id: number;
+  iid: number;
+  projectId: number;
+  sourceProjectId: number;
+  sourceBranch: string;
+  targetBranch: string;
+  title: string;
+  description: string;
+  state: string;
+  draft: boolean;
+  authorId: number;
+  createdAt: Date;
+}
+
+export class GitLabStandIn {
+  private readonly recorded: RecordedRequest[] = [];
+
+  /** @internal use startGitLabStandIn */
+  constructor(
+    readonly url: string,
+    private readonly server: Server,
+    private readonly state: State,
+    private readonly services: Services,
+    private readonly faults: Faults,
+  ) {}
+
+  /** @internal */
+  record(request: RecordedRequest): void {
+    this.recorded.push(request);
+  }
+
+  /** The REST API root: `${url}/api/v4`. */
+  get apiUrl(): string {
+    return `${this.url}/api/v4`;
+  }
+
+  // ---- seeding -------------------------------------------------------------------------------------
+
+  addUser(input: seed.NewUser): { id: number; username: string; token: string } {
+    return seed.addUser(this.state, input);
+  }
+
+  /** Another personal access token for a user (e.g. `scopes: ['read_api']`, or one that expires). */
+  addToken(userId: number, input: { token?: string; scopes?: string[]; expiresAt?: Date } = {}): string {
+    return seed.addToken(this.state, userId, input);
+  }
+
+  revokeToken(token: string): void {
+    const record = this.state.tokens.get(token);
+    if (!record) throw new Error('stand-in: unknown token');
+    record.revoked = true;
+  }
+
+  setUserState(userId: number, state: UserState): void {
+    this.state.user(userId).state = state;
+  }
+
+  addProject(input: seed.NewProject): seed.ProjectInfo {
+    return seed.addProject(this.state, input);
+  }
+
+  addBranch(projectId: number, name: string, sha?: string): string {
+    return seed.addBranch(this.state, projectId, name, sha);
+  }
+
+  addCommit(projectId: number, input: { sha?: string; title?: string; message?: string; branch?: string } = {}): string {
+    return seed.addCommit(this.state, projectId, input);
+  }
+
+  /** Adds or changes a membership. Access levels: 10 Guest, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner. */
+  addMember(projectId: number, userId: number, accessLevel: number): void {
+    seed.addMember(this.state, projectId, userId, accessLevel);
+  }
+
+  removeMember(projectId: number, userId: number): void {
+    this.state.project(projectId).members.delete(userId);
+  }
+
+  addIssue(projectId: number, input: seed.NewIssue): { id: number; iid: number } {
+    return seed.addIssue(this.state, projectId, input);
+  }
+
+  addMergeRequest(projectId: number, input: seed.NewMergeRequest): { id: number; iid: number } {
+    return seed.addMergeRequest(this.state, projectId, input);
+  }
+
+  addSnippet(projectId: number, input: { title: string; authorId: number; id?: number }): { id: number } {
+    return seed.addSnippet(this.state, projectId, input);
+  }
+
+  /** A note: by default a new thread; `individual: true` for a single comment; `discussionId` to reply. */
+  addNote(projectId: number, noteable: seed.NoteableSpec, input: seed.NewNote): { id: number; discussionId: string } {
+    return seed.addNote(this.state, projectId, noteable, input);
+  }
+
+  /** A pipeline trigger token; pipelines it creates run as its owner (default: a new Maintainer). */
+  addTriggerToken(projectId: number, input: { ownerId?: number; description?: string; token?: string } = {}): string {
+    const project = this.state.project(projectId);
+    let ownerId = input.ownerId;
+    if (ownerId === undefined) {
+      const owner = seed.addUser(this.state, { username: `trigger-owner-${project.id}-${this.state.triggers.size + 1}` });
+      seed.addMember(this.state, projectId, owner.id, 40);
+      ownerId = owner.id;
+    }
+    this.state.user(ownerId);
+    const token = input.token ?? this.state.newTriggerToken();
+    const id = this.state.nextId('trigger');
+    this.state.triggers.set(token, { id, token, projectId, ownerId, description: input.description ?? 'stand-in trigger', createdAt: this.state.now() });
+    return token;
+  }
+
+  /** Where Pipeline Hook events for the project go. */
+  registerWebhook(projectId: number, input: { url: string; token: string; pipelineEvents?: boolean }): { id: number } {
+    this.state.project(projectId);
+    const id = this.state.nextId('webhook');
+    this.state.webhooks.push({ id, projectId, url: input.url, token: input.token, pipelineEvents: input.pipelineEvents ?? true });
+    return { id };
+  }
+
+  removeWebhook(id: number): void {
+    const index = this.state.webhooks.findIndex((hook) => hook.id === id);
+    if (index !== -1) this.state.webhooks.splice(index, 1);
+  }
+
+  // ---- pipelines -----------------------------------------------------------------------------------
+
+  pipelines(projectId?: number): PipelineRecord[] {
+    return [...this.state.pipelines.values()]
+      .filter((pipeline) => projectId === undefined || pipeline.projectId === projectId)
+      .sort((a, b) => a.id - b.id)
+      .map((pipeline) => this.pipelineRecord(pipeline));
+  }
+
+  /** Calls `listener` with each new pipeline, right after it is created. Returns an unsubscribe function. */
+  onPipelineCreated(listener: (pipeline: PipelineRecord) => void): () => void {
+    const wrapped: PipelineListener = (pipeline) => listener(this.pipelineRecord(pipeline));
+    return this.services.lifecycle.onCreated(wrapped);
+  }
+
+  /** Marks a pipeline running (sends a Pipeline Hook unless hooks are for finishes only). */
+  async startPipeline(projectId: number, pipelineId: number): Promise<HookDelivery[]> {
+    return this.services.lifecycle.start(this.findPipeline(projectId, pipelineId));
+  }
+
+  /**
+   * Finishes a pipeline (`success`, `failed`, `canceled` or `skipped`) and sends the Pipeline Hook.
+   * Resolves when every registered hook has answered 2xx or run out of attempts.
+   */
+  async finishPipeline(projectId: number, pipelineId: number, status: PipelineStatus): Promise<HookDelivery[]> {
+    return this.services.lifecycle.finish(this.findPipeline(projectId, pipelineId), status);
+  }
+
+  setPipelineAutomation(automation: PipelineAutomation): void {
+    this.services.lifecycle.configure(automation);
+  }
+
+  /** The most pipelines of the project that were unfinished at the same time, so far. */
+  maxConcurrentUnfinishedPipelines(projectId: number): number {
+    return this.services.lifecycle.maxConcurrentUnfinished(projectId);
+  }
+
+  unfinishedPipelines(projectId: number): number {
+    return this.services.lifecycle.unfinishedCount(projectId);
+  }
+
+  // ---- inspection ----------------------------------------------------------------------------------
+
+  /** Every API call so far, oldest first. */
+  get requests(): RecordedRequest[] {
+    return [...this.recorded];
+  }
+
+  clearRequests(): void {
+    this.recorded.length = 0;
+  }
+
+  /** Every webhook delivery so far, with each attempt. */
+  get hookDeliveries(): HookDelivery[] {
+    return [...this.services.hooks.deliveries];
+  }
+
+  /** Resolves when no webhook delivery (or retry) is in flight. */
+  whenHooksIdle(): Promise<void> {
+    return this.services.hooks.idle();
+  }
+
+  configureHookDelivery(options: Partial<DeliveryOptions>): void {
+    this.services.hooks.configure(options);
+  }
+
+  /** The noteable's notes, oldest first, internal and system notes included. */
+  notes(projectId: number, noteable: seed.NoteableSpec): NoteRecord[] {
+    const key = seed.noteableKey(this.state, projectId, noteable);
+    return [...this.state.notes.values()]
+      .filter((note) => sameNoteable(note.noteable, key))
+      .sort((a, b) => a.id - b.id)
+      .map((note) => ({
+        id: note.id,
+        discussionId: note.discussionId,
+        type: note.type,
+        body: note.body,
+        authorId: note.authorId,
+        authorUsername: this.state.user(note.authorId).username,
+        system: note.system,
+        internal: note.internal,
+        createdAt: note.createdAt,
+        updatedAt: note.updatedAt,
+        resolved: note.resolved,
+      }));
+  }
+
+  /** Discussion ids of the noteable with their note ids, oldest first. */
+  discussions(projectId: number, noteable: seed.NoteableSpec): Array<{ id: string; individual: boolean; noteIds: number[] }> {
+    const key = seed.noteableKey(this.state, projectId, noteable);
+    return [...this.state.discussions.values()]
+      .filter((discussion) => sameNoteable(discussion.noteable, key))
+      .map((discussion) => ({ id: discussion.id, individual: discussion.individual, noteIds: [...discussion.noteIds] }))
+      .sort((a, b) => (a.noteIds[0] ?? 0) - (b.noteIds[0] ?? 0));
+  }
+
+  /** Awards on a note (with `noteId`) or on the issue/MR/snippet itself. */
+  awardEmoji(projectId: number, noteable: seed.NoteableSpec, noteId?: number): AwardRecord[] {
+    const key = seed.noteableKey(this.state, projectId, noteable);
+    const [type, id] = noteId !== undefined ? (['Note', noteId] as const) : ([key.type, 'id' in key ? key.id : -1] as const);
+    return [...this.state.awards.values()]
+      .filter((award) => award.awardableType === type && award.awardableId === id)
+      .sort((a, b) => a.id - b.id)
+      .map((award) => ({
+        id: award.id,
+        name: award.name,
+        userId: award.userId,
+        username: this.state.user(award.userId).username,
+        awardableType: award.awardableType,
+        awardableId: award.awardableId,
+      }));
+  }
+
+  mergeRequests(projectId: number): MergeRequestRecord[] {
+    return [...this.state.mergeRequests.values()]
+      .filter((mr) => mr.projectId === projectId)
+      .sort((a, b) => a.iid - b.iid)
+      .map((mr) => ({
+        id: mr.id,
+        iid: mr.iid,
+        projectId: mr.projectId,
+        sourceProjectId: mr.sourceProjectId,
+        sourceBranch: mr.sourceBranch,
+        targetBranch: mr.targetBranch,
+        title: mr.title,
+        description: mr.description,
+        state: mr.state,
+        draft: /^\s*(\[draft\]|\(draft\)|draft:)/i.test(mr.title),
+        authorId: mr.authorId,
+        createdAt: mr.createdAt,
+      }));
+  }
+
+  /** Sets seeded diffs on a merge request (projects without a repository). */
+  setMergeRequestDiffs(projectId: number, iid: number, diffs: DiffFile[]): void {
+    const mr = [...this.state.mergeRequests.values()].find((item) => item.projectId === projectId && item.iid === iid);
+    if (!mr) throw new Error(`stand-in: no merge request !${iid}`);
+    mr.diffs = diffs;
+  }
+
+  // ---- faults --------------------------------------------------------------------------------------
+
+  /** Random 429s and 500s on API calls, from the seeded generator. `setFaults({})` turns them off. */
+  setFaults(settings: FaultSettings): void {
+    this.faults.set(settings);
+  }
+
+  /** Fails the next matching API call(s) with this status. */
+  queueFault(fault: QueuedFault): void {
+    this.faults.queue(fault);
+  }
+
+  /** Delays every API call by a seeded random time in [minMs, maxMs]; null turns it off. */
+  setLatency(latency: LatencySettings | null): void {
+    this.faults.setLatency(latency);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------
+
+  async close(): Promise<void> {
+    this.services.lifecycle.close();
+    this.services.hooks.close();
+    await this.services.hooks.idle();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private findPipeline(projectId: number, pipelineId: number): Pipeline {
+    const pipeline = this.state.pipelines.get(pipelineId);
+    if (!pipeline || pipeline.projectId !== projectId) throw new Error(`stand-in: no pipeline ${pipelineId} in project ${projectId}`);
+    return pipeline;
+  }
+
+  private pipelineRecord(pipeline: Pipeline): PipelineRecord {
+    return {
+      id: pipeline.id,
+      iid: pipeline.iid,
+      projectId: pipeline.projectId,
+      ref: pipeline.ref,
+      sha: pipeline.sha,
+      source: pipeline.source,
+      status: pipeline.status,
+      variables: Object.fromEntries(
+        pipeline.variables
+          .filter((variable) => !(pipeline.source === 'trigger' && variable.key === 'TRIGGER_PAYLOAD'))
+          .map((variable) => [variable.key, variable.value]),
+      ),
+      variableList: pipeline.variables.map((variable) => ({ ...variable })),
+      userId: pipeline.userId,
+      username: this.state.user(pipeline.userId).username,
+      triggerId: pipeline.triggerId,
+      createdAt: pipeline.createdAt,
+      updatedAt: pipeline.updatedAt,
+      startedAt: pipeline.startedAt,
+      finishedAt: pipeline.finishedAt,
+    };
+  }
+}
+
+export async function startGitLabStandIn(options: StandInOptions = {}): Promise<GitLabStandIn> {
+  const seedNumber = options.seed ?? 1;
+  const now = options.now ?? (() => new Date());
+  const state = new State(now, String(seedNumber));
+  const hooks = new HookSender(
+    { maxAttempts: 4, backoffMs: 50, timeoutMs: 10_000, ...options.hookDelivery },
+    () => state.baseUrl,
+    now,
+  );
+  const lifecycle = new PipelineLifecycle(state, hooks, { hookOn: 'every-transition', ...options.pipelines });
+  const services: Services = {
+    state,
+    lifecycle,
+    hooks,
+    limits: { ...GITLAB_COM_VARIABLE_LIMITS, ...options.variableLimits },
+    emojiNames: new Set([...DEFAULT_EMOJI_NAMES, ...(options.emojiNames ?? [])]),
+  };
+  const faults = new Faults(seedNumber, now);
+  if (options.faults) faults.set(options.faults);
+  if (options.latency) faults.setLatency(options.latency);
+
+  const router = new Router();
+  registerUserRoutes(router);
+  registerProjectRoutes(router);
+  registerIssuableRoutes(router);
+  registerNoteRoutes(router);
+  registerDiscussionRoutes(router);
+  registerAwardEmojiRoutes(router);
+  registerPipelineRoutes(router);
+
+  let standIn: GitLabStandIn | null = null;
+  const onUnexpectedError = options.onUnexpectedError ?? ((error: unknown) => console.error('gitlab stand-in: unexpected error', error));
+  const { server, url } = await listen(
+    {
+      router,
+      services,
+      faults,
+      maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
+      record: (request) => standIn?.record(request),
+      onUnexpectedError,
+    },
+    options.host ?? '127.0.0.1',
+    options.port ?? 0,
+  );
+  state.baseUrl = url;
+  standIn = new GitLabStandIn(url, server, state, services, faults);
+  return standIn;
+}
