@@ -35,7 +35,8 @@ export function classifyNote(delivery: NoteDelivery, config: ClassifyConfig): Cl
   if (attributes.system) return ignore('system notes never trigger');
 
   // The loop guard: nothing the service, its runner or another bot writes may start a run.
-  if (config.selfUsername && user.username.toLowerCase() === config.selfUsername.toLowerCase()) return ignore(`note by the service's own user ${user.username}`);
+  const selfUsername = config.selfUsername?.replace(/^@/, '').toLowerCase();
+  if (selfUsername && user.username.toLowerCase() === selfUsername) return ignore(`note by the service's own user ${user.username}`);
   if (hasServiceMarker(attributes.note)) return ignore('note carries the claude-gitlab-flow marker');
   if (isGitlabBotUsername(user.username)) return ignore(`note by bot user ${user.username}`);
   // `user` is who caused the event; for an edit by someone else (an admin) the text is no longer the

@@ -231,6 +231,11 @@ describe('note actions and authors', () => {
     }
   });
 
+  it('accepts selfUsername written as a mention', () => {
+    const payload = noteOnIssuePayload({ author: { id: 99, username: 'claude-bot' } });
+    expect(classify('Note Hook', payload, { selfUsername: '@claude-bot' })).toEqual({ kind: 'ignore', reason: "note by the service's own user claude-bot" });
+  });
+
   it('lets a user named like the bot trigger when no selfUsername is configured', () => {
     const payload = noteOnIssuePayload({ author: { id: 99, username: 'claude-bot' } });
     expect(flow(classify('Note Hook', payload, { selfUsername: null })).author).toEqual({ id: 99, username: 'claude-bot', name: 'claude-bot' });
