@@ -119,10 +119,10 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
       data.push(notice);
       omissions.push(notice.slice(1, -1));
     }
-    data.push(...kept.map((text) => `${text}\n`));
+    data.push(kept.join('\n\n'));
   };
   section('## The thread the request was made in (oldest first)', selection.thread, limits.thread, 'notes in this thread');
-  section(`## Other comments on this ${label.split(' ')[0]} (oldest first)`, selection.others, limits.others, 'other comments');
+  section(`## Other comments on this ${label.replace(/ [^ ]+$/, '')} (oldest first)`, selection.others, limits.others, 'other comments');
 
   if (input.commentedLines) data.push('', '## The lines the thread comments on', bound(input.commentedLines, limits.commentedLines, 'the commented lines'));
   if (input.diff) {
