@@ -31,6 +31,10 @@
  *   Each refuses the other's format with 400.
  * - Every pipeline status change sends a Pipeline Hook (pending, running, then the final one). Receivers
  *   must look at `object_attributes.status`. `pipelines: { hookOn: 'finish' }` sends only the last.
+ * - With `registerWebhook(..., { noteEvents: true })` every comment sends a Note Hook: seeded ones
+ *   (`addNote`, unless `hook: false`) and the ones the code under test writes through the API, edits
+ *   included (`action: "update"`). Comments on confidential issues and internal notes arrive as
+ *   "Confidential Note Hook". System notes send none.
  * - Trigger pipelines carry a TRIGGER_PAYLOAD file variable (in the API and hooks, not in the
  *   `variables` map of `pipelines()`).
  * - Ids come from separate ranges (issues 1001+, MRs 2001+, notes 5001+, pipelines 9001+), so an id

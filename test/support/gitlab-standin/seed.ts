@@ -281,6 +281,8 @@ export interface NewNote {
   position?: Record<string, unknown>;
   createdAt?: Date;
   id?: number;
+  /** Send Note Hooks to subscribed webhooks, as a user's comment would. Default true. */
+  hook?: boolean;
 }
 
 export function addNote(state: State, projectId: number, spec: NoteableSpec, input: NewNote): { id: number; discussionId: string } {
@@ -289,7 +291,15 @@ export function addNote(state: State, projectId: number, spec: NoteableSpec, inp
   if (input.discussionId) {
     const discussion = state.discussions.get(input.discussionId);
     if (!discussion) throw new Error(`stand-in: no discussion ${input.discussionId}`);
-    const note = reply(state, discussion, { authorId: input.authorId, body: input.body, system: input.system, internal: input.internal, createdAt: input.createdAt, id: input.id });
+    const note = reply(state, discussion, {
+      authorId: input.authorId,
+      body: input.body,
+      system: input.system,
+      internal: input.internal,
+      createdAt: input.createdAt,
+      id: input.id,
+      silent: input.hook === false,
+    });
     return { id: note.id, discussionId: note.discussionId };
   }
   const note = startDiscussion(state, {
@@ -302,6 +312,7 @@ export function addNote(state: State, projectId: number, spec: NoteableSpec, inp
     position: input.position ?? null,
     createdAt: input.createdAt,
     id: input.id,
+    silent: input.hook === false,
   });
   return { id: note.id, discussionId: note.discussionId };
 }

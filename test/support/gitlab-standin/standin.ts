@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { HookSender, type DeliveryOptions, type HookDelivery } from './hooks/deliver.js';
+import { sendNoteHook } from './hooks/note-hooks.js';
 import { Faults, type FaultSettings, type LatencySettings, type QueuedFault } from './http/faults.js';
 import { Router, type Services } from './http/router.js';
 import { listen, type RecordedRequest } from './http/server.js';
@@ -198,11 +199,26 @@ export class GitLabStandIn {
     return token;
   }
 
-  /** Where Pipeline Hook events for the project go. */
-  registerWebhook(projectId: number, input: { url: string; token: string; pipelineEvents?: boolean }): { id: number } {
+  /**
+   * A project webhook. Pipeline events are on by default; note events (comments, including the ones
+   * the code under test writes through the API) are opt-in, and confidential note events follow them.
+   */
+  registerWebhook(
+    projectId: number,
+    input: { url: string; token: string; pipelineEvents?: boolean; noteEvents?: boolean; confidentialNoteEvents?: boolean },
+  ): { id: number } {
     this.state.project(projectId);
     const id = this.state.nextId('webhook');
-    this.state.webhooks.push({ id, projectId, url: input.url, token: input.token, pipelineEvents: input.pipelineEvents ?? true });
+    const noteEvents = input.noteEvents ?? false;
+    this.state.webhooks.push({
+      id,
+      projectId,
+      url: input.url,
+      token: input.token,
+      pipelineEvents: input.pipelineEvents ?? true,
+      noteEvents,
+      confidentialNoteEvents: input.confidentialNoteEvents ?? noteEvents,
+    });
     return { id };
   }
 
@@ -433,6 +449,7 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
     limits: { ...GITLAB_COM_VARIABLE_LIMITS, ...options.variableLimits },
     emojiNames: new Set([...DEFAULT_EMOJI_NAMES, ...(options.emojiNames ?? [])]),
   };
+  state.onNoteChanged = (note, action) => sendNoteHook(state, hooks, note, action);
   const faults = new Faults(seedNumber, now);
   if (options.faults) faults.set(options.faults);
   if (options.latency) faults.setLatency(options.latency);

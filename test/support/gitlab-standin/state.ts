@@ -40,6 +40,8 @@ export class State {
   readonly webhooks: Webhook[] = [];
   /** Set once the server listens; entities build web URLs from it. */
   baseUrl = 'http://127.0.0.1';
+  /** Told about every comment written or edited (the stand-in sends Note Hooks from here). */
+  onNoteChanged: (note: Note, action: 'create' | 'update') => void = () => undefined;
 
   private readonly next = new Map<IdKind, number>();
 

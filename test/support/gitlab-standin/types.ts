@@ -249,4 +249,6 @@ export interface Webhook {
   url: string;
   token: string;
   pipelineEvents: boolean;
+  noteEvents: boolean;
+  confidentialNoteEvents: boolean;
 }

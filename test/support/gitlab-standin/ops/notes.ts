@@ -31,6 +31,8 @@ export interface NewNote {
   position?: Record<string, unknown> | null;
   createdAt?: Date;
   id?: number;
+  /** Seeding can create history without sending Note Hooks. */
+  silent?: boolean;
 }
 
 /** A new note that starts its own discussion. */
@@ -80,5 +82,6 @@ function addToDiscussion(state: State, discussion: Discussion, input: NewNote): 
   };
   state.notes.set(note.id, note);
   discussion.noteIds.push(note.id);
+  if (!input.silent) state.onNoteChanged(note, 'create');
   return note;
 }

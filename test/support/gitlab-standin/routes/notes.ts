@@ -47,6 +47,7 @@ export function updateNoteBody(ctx: Ctx, found: FoundNoteable, note: Note, body:
   if (invalid) throw invalid;
   note.body = body;
   note.updatedAt = ctx.services.state.now();
+  ctx.services.state.onNoteChanged(note, 'update');
   return note;
 }
 
