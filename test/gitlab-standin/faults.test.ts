@@ -88,7 +88,32 @@ describe('fault injection', () => {
   });
 });
 
+describe('rate limit', () => {
+  it('throttles each token separately in a fixed window, with Retry-After to the end of the window', async () => {
+    let now = new Date('2026-03-01T10:00:10Z');
+    await w.gitlab.close();
+    w = await world({ now: () => now, rateLimit: { limit: 2, periodSeconds: 60 } });
+    expect(await statuses(3)).toEqual([200, 200, 429]);
+    const throttled = await client(w.gitlab, w.dev.token).get('/user');
+    expect(throttled.headers.get('retry-after')).toBe('50');
+    expect(throttled.headers.get('ratelimit-limit')).toBe('2');
+    expect(throttled.headers.get('ratelimit-observed')).toBe('4');
+    expect((await client(w.gitlab, w.bot.token).get('/user')).status).toBe(200);
+    now = new Date('2026-03-01T10:01:00Z');
+    expect(await statuses(1)).toEqual([200]);
+    w.gitlab.setRateLimit(null);
+    expect(await statuses(5)).toEqual([200, 200, 200, 200, 200]);
+  });
+});
+
 describe('request log', () => {
+  it('keeps only the newest calls when capped', async () => {
+    await w.gitlab.close();
+    w = await world({ maxRecordedRequests: 2 });
+    await statuses(3);
+    expect(w.gitlab.requests).toHaveLength(2);
+  });
+
   it('records method, path, status, user and time of every API call', async () => {
     const before = new Date();
     await client(w.gitlab, w.bot.token).get(`/projects/${w.project.id}/members/all/${w.outsider.id}?x=1`);

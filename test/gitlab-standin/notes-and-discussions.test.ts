@@ -120,6 +120,22 @@ describe('notes', () => {
   });
 });
 
+describe('snippet and merge request notes', () => {
+  it('addresses snippets by id and merge requests by iid', async () => {
+    const snippet = w.gitlab.addSnippet(w.project.id, { title: 's', authorId: w.dev.id });
+    const mr = w.gitlab.addMergeRequest(w.project.id, { sourceBranch: 'feature', targetBranch: 'main', title: 'F', authorId: w.dev.id });
+    w.gitlab.addNote(w.project.id, { type: 'Snippet', id: snippet.id }, { body: 'on snippet', authorId: w.dev.id });
+    const mrNote = w.gitlab.addNote(w.project.id, { type: 'MergeRequest', iid: mr.iid }, { body: 'on mr', authorId: w.bot.id });
+    const api = client(w.gitlab, w.bot.token);
+    const onSnippet = await api.get(`/projects/${w.project.id}/snippets/${snippet.id}/notes`);
+    expect(onSnippet.body).toMatchObject([{ body: 'on snippet', noteable_type: 'Snippet', noteable_id: snippet.id, noteable_iid: null }]);
+    expect((await api.get(`/projects/${w.project.id}/snippets/${snippet.id + 1}/notes`)).status).toBe(404);
+    const edited = await api.put(`/projects/${w.project.id}/merge_requests/${mr.iid}/notes/${mrNote.id}`, { body: 'edited' });
+    expect(edited.body).toMatchObject({ body: 'edited', noteable_type: 'MergeRequest', noteable_iid: mr.iid });
+    expect((await api.get(`/projects/${w.project.id}/merge_requests/${mr.id}/notes`)).body).toEqual({ message: '404 Not found' });
+  });
+});
+
 describe('discussions', () => {
   it('replies in a thread: 201 with the note, same discussion', async () => {
     const thread = w.gitlab.addNote(w.project.id, { type: 'Issue', iid: issue.iid }, { body: '@claude fix it', authorId: w.dev.id });

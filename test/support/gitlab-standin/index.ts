@@ -48,6 +48,7 @@ export type { StandInOptions, PipelineRecord, NoteRecord, AwardRecord, MergeRequ
 export type { NewUser, NewProject, ProjectInfo, NewIssue, NewMergeRequest, NewNote, NoteableSpec } from './seed.js';
 export type { RecordedRequest } from './http/server.js';
 export type { FaultSettings, QueuedFault, LatencySettings, FaultMatch } from './http/faults.js';
+export type { RateLimitSettings } from './http/rate-limit.js';
 export type { HookDelivery, HookAttempt, DeliveryOptions } from './hooks/deliver.js';
 export type { PipelineAutomation } from './pipelines/lifecycle.js';
 export type { VariableLimits } from './pipelines/variables.js';

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { HookSender, type DeliveryOptions, type HookDelivery } from './hooks/deliver.js';
 import { sendNoteHook } from './hooks/note-hooks.js';
 import { Faults, type FaultSettings, type LatencySettings, type QueuedFault } from './http/faults.js';
+import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
 import { Router, type Services } from './http/router.js';
 import { listen, type RecordedRequest } from './http/server.js';
 import { sameNoteable } from './ops/notes.js';
@@ -37,6 +38,10 @@ export interface StandInOptions {
   emojiNames?: string[];
   faults?: FaultSettings;
   latency?: LatencySettings;
+  /** A real per-user rate limit with 429 + Retry-After; off by default. */
+  rateLimit?: RateLimitSettings;
+  /** The request log keeps the newest this many calls (load tests). Default 100 000. */
+  maxRecordedRequests?: number;
   /** Request bodies over this are 413. Default 20 MiB. */
   maxBodyBytes?: number;
   /** Called when a handler throws something that is not a GitLab error (a bug in the stand-in). */
@@ -112,11 +117,14 @@ export class GitLabStandIn {
     private readonly state: State,
     private readonly services: Services,
     private readonly faults: Faults,
+    private readonly rateLimiter: RateLimiter,
+    private readonly maxRecorded: number,
   ) {}
 
   /** @internal */
   record(request: RecordedRequest): void {
     this.recorded.push(request);
+    if (this.recorded.length > this.maxRecorded) this.recorded.splice(0, this.recorded.length - this.maxRecorded);
   }
 
   /** The REST API root: `${url}/api/v4`. */
@@ -388,6 +396,11 @@ export class GitLabStandIn {
     this.faults.clear();
   }
 
+  /** A fixed-window limit per token (or client address), like GitLab's API throttle; null turns it off. */
+  setRateLimit(settings: RateLimitSettings | null): void {
+    this.rateLimiter.configure(settings);
+  }
+
   // ---- lifecycle -----------------------------------------------------------------------------------
 
   async close(): Promise<void> {
@@ -453,6 +466,8 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
   const faults = new Faults(seedNumber, now);
   if (options.faults) faults.set(options.faults);
   if (options.latency) faults.setLatency(options.latency);
+  const rateLimiter = new RateLimiter();
+  rateLimiter.configure(options.rateLimit ?? null);
 
   const router = new Router();
   registerUserRoutes(router);
@@ -470,6 +485,7 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
       router,
       services,
       faults,
+      rateLimiter,
       maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
       record: (request) => standIn?.record(request),
       onUnexpectedError,
@@ -478,6 +494,6 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
     options.port ?? 0,
   );
   state.baseUrl = url;
-  standIn = new GitLabStandIn(url, server, state, services, faults);
+  standIn = new GitLabStandIn(url, server, state, services, faults, rateLimiter, options.maxRecordedRequests ?? 100_000);
   return standIn;
 }

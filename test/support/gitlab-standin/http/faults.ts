@@ -1,3 +1,4 @@
+import { throttledReply } from './rate-limit.js';
 import type { Reply } from './router.js';
 
 // Fault and latency injection for API calls (never for seeding, which does not go through HTTP).
@@ -109,23 +110,7 @@ export class Faults {
   }
 
   private reply(status: number, retryAfterSeconds: number): Reply {
-    if (status === 429) {
-      const resetAt = new Date(this.now().getTime() + retryAfterSeconds * 1000);
-      return {
-        status,
-        body: 'Retry later\n',
-        headers: {
-          'content-type': 'text/plain',
-          'retry-after': String(retryAfterSeconds),
-          'ratelimit-name': 'throttle_authenticated_api',
-          'ratelimit-limit': '2000',
-          'ratelimit-observed': '2001',
-          'ratelimit-remaining': '0',
-          'ratelimit-reset': String(Math.ceil(resetAt.getTime() / 1000)),
-          'ratelimit-resettime': resetAt.toUTCString(),
-        },
-      };
-    }
+    if (status === 429) return throttledReply(this.now(), retryAfterSeconds, 2000, 2001);
     if (status === 500) return { status, body: { message: '500 Internal Server Error' } };
     // 502/503 come from the load balancer in front of GitLab, as an HTML page.
     return { status, body: `<!DOCTYPE html><html><body><h1>${status}</h1><p>GitLab is not responding.</p></body></html>`, headers: { 'content-type': 'text/html' } };

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { authenticate } from './auth.js';
+import { authenticate, tokenFrom } from './auth.js';
 import { ApiError, routeNotFound } from './errors.js';
 import type { Faults } from './faults.js';
+import type { RateLimiter } from './rate-limit.js';
 import { parseBody, parseRackQuery } from './params.js';
 import type { Reply, Router, Services } from './router.js';
 
@@ -19,7 +20,7 @@ export interface RecordedRequest {
   username: string | null;
   time: Date;
   durationMs: number;
-  /** The injected fault's status, when the answer was a fault. */
+  /** The status of an injected fault or of the rate limit, when the answer was one. */
   fault: number | null;
 }
 
@@ -27,6 +28,7 @@ export interface HttpDeps {
   router: Router;
   services: Services;
   faults: Faults;
+  rateLimiter: RateLimiter;
   maxBodyBytes: number;
   record: (request: RecordedRequest) => void;
   onUnexpectedError: (error: unknown) => void;
@@ -70,7 +72,7 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
 
   const delay = deps.faults.delayMs();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  const injected = deps.faults.decide(method, path);
+  const injected = deps.faults.decide(method, path) ?? deps.rateLimiter.check(clientKey(req), time);
   if (injected) {
     reply = injected;
     fault = injected.status;
@@ -118,6 +120,12 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
     durationMs: Date.now() - started,
     fault,
   });
+}
+
+/** Rack::Attack keys the authenticated throttle by token owner and the anonymous one by address. */
+function clientKey(req: IncomingMessage): string {
+  const token = tokenFrom(req.headers, {});
+  return token ? `token:${token}` : `ip:${req.socket.remoteAddress ?? ''}`;
 }
 
 function write(res: ServerResponse, method: string, reply: Reply): void {
