@@ -1,0 +1,12 @@
+import { classifyWebhook } from '../service/ingest/classify.js';
+import { fourKilobyteNote } from './ingest.js';
+const bodies = Array.from({ length: 20000 }, () => fourKilobyteNote());
+let t = performance.now();
+const parsed = bodies.map((b) => JSON.parse(b));
+console.log('JSON.parse us/op', ((performance.now() - t) * 1000) / bodies.length);
+t = performance.now();
+for (const p of parsed) classifyWebhook({ eventHeader: 'Note Hook', deliveryId: 'x', payload: p, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: 'https://g', selfUsername: 'bot' });
+console.log('classify us/op', ((performance.now() - t) * 1000) / bodies.length);
+t = performance.now();
+for (const p of parsed.slice(0, 5000)) structuredClone(p);
+console.log('structuredClone us/op', ((performance.now() - t) * 1000) / 5000);

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FIXTURE_EVENT,
+  fixtureText,
+  noteHookEvent,
+  noteOnIssuePayload,
+  pipelinePayload,
+  TEST_WEBHOOK_TOKEN,
+  webhookHeaders,
+} from '../support/payloads.js';
+import { startAppUnderTest, type AppUnderTest } from '../support/service-app.js';
+
+// Every status code of design §1, through the real app on a real port with GitLab's own payload bytes.
+
+let app: AppUnderTest;
+beforeAll(async () => {
+  app = await startAppUnderTest({ maxBodyBytes: 64 * 1024 });
+});
+afterAll(() => app.close());
+
+async function post(body: string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${app.url}/webhooks/gitlab`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+describe('POST /webhooks/gitlab', () => {
+  it('queues an @claude comment with 202, ordered by project', async () => {
+    const payload = noteOnIssuePayload({ projectId: 41, noteId: 9001, body: '@claude fix the flaky test' });
+    const before = app.published.length;
+    const { status, json } = await post(JSON.stringify(payload), webhookHeaders(noteHookEvent(payload)));
+    expect(status).toBe(202);
+    expect(json).toEqual({ status: 'queued' });
+    expect(app.published.length).toBe(before + 1);
+    const last = app.published.at(-1);
+    expect(last?.orderingKey).toBe('41');
+    expect(last?.work.kind === 'flow' && last.work.request.note.body).toBe('@claude fix the flaky test');
+  });
+
+  it('answers 401 to a missing or wrong X-Gitlab-Token and queues nothing', async () => {
+    const payload = JSON.stringify(noteOnIssuePayload({ noteId: 9002 }));
+    const before = app.published.length;
+    const missing = await post(payload, { 'x-gitlab-event': 'Note Hook' });
+    const wrong = await post(payload, { 'x-gitlab-event': 'Note Hook', 'x-gitlab-token': `${TEST_WEBHOOK_TOKEN}x` });
+    expect([missing.status, wrong.status]).toEqual([401, 401]);
+    expect(app.published.length).toBe(before);
+  });
+
+  it('answers 400 to malformed JSON', async () => {
+    const { status, json } = await post('{"object_kind": "note",', webhookHeaders('Note Hook'));
+    expect(status).toBe(400);
+    expect(json.error).toBe('malformed JSON body');
+  });
+
+  it('answers 413 to a body over the limit', async () => {
+    const payload = noteOnIssuePayload({ noteId: 9003, body: `@claude ${'x'.repeat(70 * 1024)}` });
+    const { status } = await post(JSON.stringify(payload), webhookHeaders('Note Hook'));
+    expect(status).toBe(413);
+  });
+
+  it('answers 2xx with a reason to events it does not act on', async () => {
+    for (const name of ['issue', 'merge-request', 'emoji-award-on-issue-note', 'note-merge-request'] as const) {
+      const { status, json } = await post(fixtureText(name), webhookHeaders(FIXTURE_EVENT[name]));
+      expect(status, name).toBe(200);
+      expect(json.status, name).toBe('ignored');
+      expect(String(json.reason).length, name).toBeGreaterThan(5);
+    }
+  });
+
+  it('answers 503 when the queue cannot store the event, and accepts its retry afterwards', async () => {
+    const payload = noteOnIssuePayload({ noteId: 9004 });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'retry-me' });
+    app.failPublish(true);
+    const failed = await post(JSON.stringify(payload), headers);
+    app.failPublish(false);
+    expect(failed.status).toBe(503);
+    const retried = await post(JSON.stringify(payload), headers);
+    expect(retried.status).toBe(202);
+  });
+
+  it('queues the same delivery once (Idempotency-Key) and the same note version once', async () => {
+    const payload = noteOnIssuePayload({ noteId: 9005 });
+    const before = app.published.length;
+    const first = await post(JSON.stringify(payload), webhookHeaders('Note Hook', { idempotencyKey: 'same-delivery' }));
+    const again = await post(JSON.stringify(payload), webhookHeaders('Note Hook', { idempotencyKey: 'same-delivery' }));
+    const otherKey = await post(JSON.stringify(payload), webhookHeaders('Note Hook', { idempotencyKey: 'another-delivery' }));
+    expect([first.status, again.status, otherKey.status]).toEqual([202, 200, 200]);
+    expect(again.json.status).toBe('duplicate');
+    expect(app.published.length).toBe(before + 1);
+  });
+
+  it('queues a Pipeline Hook of a Claude pipeline (to free its slot)', async () => {
+    const payload = pipelinePayload({ projectId: 41, pipelineId: 77, status: 'success', variables: { AI_FLOW_EVENT: 'mention' } });
+    const { status } = await post(JSON.stringify(payload), webhookHeaders('Pipeline Hook'));
+    expect(status).toBe(202);
+    const last = app.published.at(-1);
+    expect(last?.work.kind).toBe('pipeline');
+  });
+
+  it('never writes the token or the secret into its logs', () => {
+    expect(app.logText()).not.toContain(TEST_WEBHOOK_TOKEN);
+    expect(app.logs.every((line) => typeof line.severity === 'string' && typeof line.message === 'string')).toBe(true);
+  });
+});
+
+describe('GET /healthz', () => {
+  it('answers 200', async () => {
+    const response = await fetch(`${app.url}/healthz`);
+    expect(response.status).toBe(200);
+  });
+});

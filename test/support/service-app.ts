@@ -1,0 +1,74 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type { QueuedWork } from '../../service/domain.js';
+import { buildApp } from '../../service/http/app.js';
+import { createLogger, type Logger } from '../../service/log.js';
+import { MemoryStore } from '../../service/store/memory-store.js';
+import { TEST_WEBHOOK_TOKEN } from './payloads.js';
+
+// The real express app on a free port, with the embedded store and a recording (or failing) publisher,
+// and its log lines captured as objects (to assert that secrets never reach them).
+
+export interface AppUnderTest {
+  url: string;
+  published: Array<{ work: QueuedWork; orderingKey: string }>;
+  logs: Array<Record<string, unknown>>;
+  logText: () => string;
+  store: MemoryStore;
+  failPublish: (fail: boolean) => void;
+  close: () => Promise<void>;
+}
+
+export function captureLogger(level = 'debug'): { logger: Logger; logs: Array<Record<string, unknown>>; text: () => string } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const logger = createLogger(level, sink);
+  return {
+    logger,
+    get logs() {
+      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    },
+    text: () => lines.join('\n'),
+  };
+}
+
+export async function startAppUnderTest(options: { maxBodyBytes?: number; secrets?: string[] } = {}): Promise<AppUnderTest> {
+  const published: AppUnderTest['published'] = [];
+  const store = new MemoryStore();
+  const captured = captureLogger();
+  let failing = false;
+  const app = buildApp({
+    logger: captured.logger,
+    webhookSecrets: options.secrets ?? [TEST_WEBHOOK_TOKEN],
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    classifyConfig: () => ({ triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: 'https://gitlab.example.com', selfUsername: 'claude-bot' }),
+    store,
+    publish: async (work, orderingKey) => {
+      if (failing) throw new Error('queue unavailable');
+      published.push({ work, orderingKey });
+    },
+    googleProjectId: null,
+    isShuttingDown: () => false,
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    published,
+    get logs() {
+      return captured.logs;
+    },
+    logText: captured.text,
+    store,
+    failPublish: (fail) => {
+      failing = fail;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
