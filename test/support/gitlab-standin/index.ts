@@ -37,6 +37,9 @@
  *   "Confidential Note Hook". System notes send none.
  * - Trigger pipelines carry a TRIGGER_PAYLOAD file variable (in the API and hooks, not in the
  *   `variables` map of `pipelines()`).
+ * - Faults: `setFaults({ rate429Rate, error500Rate, retryAfterSeconds, seed })` (seeded, deterministic),
+ *   `queueFault({ status: 429, path: /pipeline$/ })` for exactly the next matching call, `setRateLimit`
+ *   for a real per-token window, `setLatency`. A 429 is GitLab's: "Retry later", Retry-After, RateLimit-*.
  * - Ids come from separate ranges (issues 1001+, MRs 2001+, notes 5001+, pipelines 9001+), so an id
  *   passed where an iid belongs is a 404.
  * - Note authors (UserBasic) carry no `bot` field: ask GET /users/:id.

@@ -78,14 +78,13 @@ export function registerDiscussionRoutes(router: Router): void {
       if (!canCreateNote(found.project, user)) throw forbidden();
       const invalid = noteBodyError(body);
       if (invalid) throw invalid;
-      const internal = ctx.params.internal === true || ctx.params.internal === 'true';
+      // The discussions API declares no `internal` parameter; internal threads start in the notes API.
       const note = startDiscussion(ctx.services.state, {
         noteable: found.key,
         authorId: user.id,
         body,
         type: position ? 'DiffNote' : 'DiscussionNote',
         position,
-        internal,
       });
       const discussion = ctx.services.state.discussions.get(note.discussionId) as Discussion;
       return json(201, discussionEntity(ctx.services.state, discussion, [note]));
