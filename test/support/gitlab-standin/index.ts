@@ -47,7 +47,8 @@
  *   `variables[K]=v`, `variables[][key]=K`); multipart bodies are not.
  */
 export { startGitLabStandIn, GitLabStandIn } from './standin.js';
-export type { StandInOptions, PipelineRecord, NoteRecord, AwardRecord, MergeRequestRecord } from './standin.js';
+export type { StandInOptions } from './standin.js';
+export type { PipelineRecord, NoteRecord, DiscussionRecord, AwardRecord, MergeRequestRecord } from './inspect.js';
 export type { NewUser, NewProject, ProjectInfo, NewIssue, NewMergeRequest, NewNote, NoteableSpec } from './seed.js';
 export type { RecordedRequest } from './http/server.js';
 export type { FaultSettings, QueuedFault, LatencySettings, FaultMatch } from './http/faults.js';

@@ -5,7 +5,6 @@ import { Faults, type FaultSettings, type LatencySettings, type QueuedFault } fr
 import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
 import { Router, type Services } from './http/router.js';
 import { listen, type RecordedRequest } from './http/server.js';
-import { sameNoteable } from './ops/notes.js';
 import { DEFAULT_EMOJI_NAMES } from './ops/emoji.js';
 import { PipelineLifecycle, type PipelineAutomation, type PipelineListener } from './pipelines/lifecycle.js';
 import { GITLAB_COM_VARIABLE_LIMITS, type VariableLimits } from './pipelines/variables.js';
@@ -18,7 +17,11 @@ import { registerProjectRoutes } from './routes/projects.js';
 import { registerUserRoutes } from './routes/users.js';
 import * as seed from './seed.js';
 import { State } from './state.js';
-import type { AwardableType, DiffFile, Pipeline, PipelineStatus, PipelineVariable, UserState } from './types.js';
+import type { DiffFile, Pipeline, PipelineStatus, UserState } from './types.js';
+import {
+  awardRecords, discussionRecords, mergeRequestRecords, noteRecords, pipelineRecord,
+  type AwardRecord, type DiscussionRecord, type MergeRequestRecord, type NoteRecord, type PipelineRecord,
+} from './inspect.js';
 
 // The stand-in as tests see it: start it, seed it, point the code under test at `url`, inspect what
 // happened, close it.
@@ -46,65 +49,6 @@ export interface StandInOptions {
   maxBodyBytes?: number;
   /** Called when a handler throws something that is not a GitLab error (a bug in the stand-in). */
   onUnexpectedError?: (error: unknown) => void;
-}
-
-export interface PipelineRecord {
-  id: number;
-  iid: number;
-  projectId: number;
-  ref: string;
-  sha: string;
-  source: string;
-  status: PipelineStatus;
-  /** The caller's variables as a map (TRIGGER_PAYLOAD, which GitLab adds for triggers, left out). */
-  variables: Record<string, string>;
-  /** Every pipeline variable as GitLab stores it, TRIGGER_PAYLOAD included. */
-  variableList: PipelineVariable[];
-  userId: number;
-  username: string;
-  triggerId: number | null;
-  createdAt: Date;
-  updatedAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-}
-
-export interface NoteRecord {
-  id: number;
-  discussionId: string;
-  type: null | 'DiscussionNote' | 'DiffNote';
-  body: string;
-  authorId: number;
-  authorUsername: string;
-  system: boolean;
-  internal: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-  resolved: boolean;
-}
-
-export interface AwardRecord {
-  id: number;
-  name: string;
-  userId: number;
-  username: string;
-  awardableType: AwardableType;
-  awardableId: number;
-}
-
-export interface MergeRequestRecord {
-  id: number;
-  iid: number;
-  projectId: number;
-  sourceProjectId: number;
-  sourceBranch: string;
-  targetBranch: string;
-  title: string;
-  description: string;
-  state: string;
-  draft: boolean;
-  authorId: number;
-  createdAt: Date;
 }
 
 export class GitLabStandIn {
@@ -303,69 +247,21 @@ export class GitLabStandIn {
 
   /** The noteable's notes, oldest first, internal and system notes included. */
   notes(projectId: number, noteable: seed.NoteableSpec): NoteRecord[] {
-    const key = seed.noteableKey(this.state, projectId, noteable);
-    return [...this.state.notes.values()]
-      .filter((note) => sameNoteable(note.noteable, key))
-      .sort((a, b) => a.id - b.id)
-      .map((note) => ({
-        id: note.id,
-        discussionId: note.discussionId,
-        type: note.type,
-        body: note.body,
-        authorId: note.authorId,
-        authorUsername: this.state.user(note.authorId).username,
-        system: note.system,
-        internal: note.internal,
-        createdAt: note.createdAt,
-        updatedAt: note.updatedAt,
-        resolved: note.resolved,
-      }));
+    return noteRecords(this.state, projectId, noteable);
   }
 
   /** Discussion ids of the noteable with their note ids, oldest first. */
-  discussions(projectId: number, noteable: seed.NoteableSpec): Array<{ id: string; individual: boolean; noteIds: number[] }> {
-    const key = seed.noteableKey(this.state, projectId, noteable);
-    return [...this.state.discussions.values()]
-      .filter((discussion) => sameNoteable(discussion.noteable, key))
-      .map((discussion) => ({ id: discussion.id, individual: discussion.individual, noteIds: [...discussion.noteIds] }))
-      .sort((a, b) => (a.noteIds[0] ?? 0) - (b.noteIds[0] ?? 0));
+  discussions(projectId: number, noteable: seed.NoteableSpec): DiscussionRecord[] {
+    return discussionRecords(this.state, projectId, noteable);
   }
 
   /** Awards on a note (with `noteId`) or on the issue/MR/snippet itself. */
   awardEmoji(projectId: number, noteable: seed.NoteableSpec, noteId?: number): AwardRecord[] {
-    const key = seed.noteableKey(this.state, projectId, noteable);
-    const [type, id] = noteId !== undefined ? (['Note', noteId] as const) : ([key.type, 'id' in key ? key.id : -1] as const);
-    return [...this.state.awards.values()]
-      .filter((award) => award.awardableType === type && award.awardableId === id)
-      .sort((a, b) => a.id - b.id)
-      .map((award) => ({
-        id: award.id,
-        name: award.name,
-        userId: award.userId,
-        username: this.state.user(award.userId).username,
-        awardableType: award.awardableType,
-        awardableId: award.awardableId,
-      }));
+    return awardRecords(this.state, projectId, noteable, noteId);
   }
 
   mergeRequests(projectId: number): MergeRequestRecord[] {
-    return [...this.state.mergeRequests.values()]
-      .filter((mr) => mr.projectId === projectId)
-      .sort((a, b) => a.iid - b.iid)
-      .map((mr) => ({
-        id: mr.id,
-        iid: mr.iid,
-        projectId: mr.projectId,
-        sourceProjectId: mr.sourceProjectId,
-        sourceBranch: mr.sourceBranch,
-        targetBranch: mr.targetBranch,
-        title: mr.title,
-        description: mr.description,
-        state: mr.state,
-        draft: /^\s*(\[draft\]|\(draft\)|draft:)/i.test(mr.title),
-        authorId: mr.authorId,
-        createdAt: mr.createdAt,
-      }));
+    return mergeRequestRecords(this.state, projectId);
   }
 
   /** Sets seeded diffs on a merge request (projects without a repository). */
@@ -420,28 +316,7 @@ export class GitLabStandIn {
   }
 
   private pipelineRecord(pipeline: Pipeline): PipelineRecord {
-    return {
-      id: pipeline.id,
-      iid: pipeline.iid,
-      projectId: pipeline.projectId,
-      ref: pipeline.ref,
-      sha: pipeline.sha,
-      source: pipeline.source,
-      status: pipeline.status,
-      variables: Object.fromEntries(
-        pipeline.variables
-          .filter((variable) => !(pipeline.source === 'trigger' && variable.key === 'TRIGGER_PAYLOAD'))
-          .map((variable) => [variable.key, variable.value]),
-      ),
-      variableList: pipeline.variables.map((variable) => ({ ...variable })),
-      userId: pipeline.userId,
-      username: this.state.user(pipeline.userId).username,
-      triggerId: pipeline.triggerId,
-      createdAt: pipeline.createdAt,
-      updatedAt: pipeline.updatedAt,
-      startedAt: pipeline.startedAt,
-      finishedAt: pipeline.finishedAt,
-    };
+    return pipelineRecord(this.state, pipeline);
   }
 }
 
