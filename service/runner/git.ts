@@ -26,6 +26,16 @@ export interface Git {
   push(branch: string): Promise<void>;
 }
 
+/** The command for messages: `-c` settings (the credential helper among them) left out. */
+function describe(args: string[]): string {
+  const shown: string[] = [];
+  for (let index = 0; index < args.length; index += 1) {
+    if (args[index] === '-c') index += 1;
+    else shown.push(args[index]!);
+  }
+  return shown.slice(0, 4).join(' ');
+}
+
 export function createGit(cwd: string, env: NodeJS.ProcessEnv, serverUrl: string): Git {
   const run = (args: string[], input?: string) =>
     new Promise<string>((resolve, reject) => {
@@ -34,7 +44,7 @@ export function createGit(cwd: string, env: NodeJS.ProcessEnv, serverUrl: string
         args,
         { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' }, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) => {
-          if (error) reject(new GitError(`git ${args.filter((arg) => !arg.startsWith('credential.')).slice(0, 3).join(' ')} failed: ${stderr.trim() || error.message}`, stderr));
+          if (error) reject(new GitError(`git ${describe(args)} failed: ${stderr.trim() || error.message}`, stderr));
           else resolve(stdout);
         },
       );

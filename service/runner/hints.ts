@@ -20,7 +20,7 @@ export function gitlabHint(error: unknown): string | undefined {
 
 export function pushHint(error: unknown): string {
   const stderr = error instanceof GitError ? error.stderr : String(error);
-  if (/non-fast-forward|fetch first|\[rejected\]|stale info/i.test(stderr)) {
+  if (/non-fast-forward|fetch first|\[rejected\]|updates were rejected|stale info/i.test(stderr)) {
     return 'The branch moved while Claude was working, and the runner never force-pushes. Ask again to start from the new commits.';
   }
   if (/protected branch|pre-receive hook declined/i.test(stderr)) {

@@ -8,7 +8,7 @@ import type { Git } from './git.js';
 import type { RunnerGitLab } from './gitlab.js';
 import type { ApiDiff, ApiDiscussion } from './gitlab-types.js';
 import { claudeHint, gitlabHint, pushHint } from './hints.js';
-import { answerNote, failureNote, safeForNote, workingNote, type Delivery, type Failure, type Links } from './note-text.js';
+import { answerNote, failureNote, formatDuration, safeForNote, workingNote, type Delivery, type Failure, type Links } from './note-text.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { buildPrompt, noteableLabel } from './prompt.js';
 import { choosePushPlan, type PushPlan } from './push-plan.js';
@@ -179,7 +179,7 @@ async function answer(config: RunnerConfig, deps: RunnerDeps, secrets: string[],
   }
   if (outcome.aborted) throw new RunFailure({ what: 'the job was stopped while Claude was working; nothing was pushed.' }, result);
   if (outcome.timedOut) {
-    throw new RunFailure({ what: `Claude Code did not finish within ${Math.round(config.timeoutMs / 60_000)} minutes (\`CLAUDE_FLOW_TIMEOUT_SECONDS\`); nothing was pushed.` }, result);
+    throw new RunFailure({ what: `Claude Code did not finish within ${formatDuration(config.timeoutMs)} (\`CLAUDE_FLOW_TIMEOUT_SECONDS\`); nothing was pushed.` }, result);
   }
   if (!result) {
     const detail = outcome.stderrTail.trim() || undefined;
