@@ -74,6 +74,18 @@ describe('Note Hooks', () => {
     expect(receiver.received[0]?.body.event_type).toBe('confidential_note');
   });
 
+  it('sends internal notes as confidential, and only to hooks subscribed to confidential note events', async () => {
+    const { gitlab, project, dev, receiver } = await setUp();
+    const plain = await hookReceiver();
+    closers.push(plain.close);
+    gitlab.registerWebhook(project.id, { url: plain.url, token: 't', noteEvents: true, confidentialNoteEvents: false });
+    const issue = gitlab.addIssue(project.id, { title: 'Open', authorId: dev.id });
+    gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: 'internal @claude', authorId: dev.id, internal: true });
+    await gitlab.whenHooksIdle();
+    expect(receiver.received.map((hook) => [hook.headers['x-gitlab-event'], hook.body.object_attributes.internal])).toEqual([['Confidential Note Hook', true]]);
+    expect(plain.received).toHaveLength(0);
+  });
+
   it('describes merge request and commit notes like GitLab\'s examples', async () => {
     const { gitlab, project, dev, receiver } = await setUp();
     const mr = gitlab.addMergeRequest(project.id, { sourceBranch: 'feature', targetBranch: 'main', title: 'Draft: F', authorId: dev.id });
