@@ -33,7 +33,7 @@ export function pushHint(error: unknown): string {
 }
 
 export function claudeHint(text: string): string | undefined {
-  if (/invalid (x-)?api[ -]?key|authentication_error|401|\/login|api key/i.test(text)) {
+  if (/invalid (x-)?api[ -]?key|api key|\/login|authenticat|credentials|security token|unauthori[sz]ed|\b401\b/i.test(text)) {
     return 'Claude Code could not authenticate: check `ANTHROPIC_API_KEY` (Claude API), the Workload Identity Federation variables (Vertex AI) or the role to assume (Bedrock). See Troubleshooting → Authentication errors.';
   }
   if (/permission|denied|403/i.test(text)) {

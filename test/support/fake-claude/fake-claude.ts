@@ -100,12 +100,16 @@ function providerProblem(env: NodeJS.ProcessEnv): { provider: string; problem: s
     if (credentials.subject_token_type !== 'urn:ietf:params:oauth:token-type:jwt') return { provider: 'vertex', problem: 'subject_token_type is not a JWT' };
     if (credentials.token_url !== 'https://sts.googleapis.com/v1/token') return { provider: 'vertex', problem: 'token_url is not Google STS' };
     if (!source?.file || !existsSync(source.file) || !readFileSync(source.file, 'utf8').trim()) return { provider: 'vertex', problem: 'credential_source.file is missing or empty' };
+    const impersonation = credentials.service_account_impersonation_url;
+    if (impersonation !== undefined && !/^https:\/\/iamcredentials\.googleapis\.com\/v1\/projects\/-\/serviceAccounts\/[^/]+@[^/]+:generateAccessToken$/.test(String(impersonation))) {
+      return { provider: 'vertex', problem: `service_account_impersonation_url ${String(impersonation)} is malformed` };
+    }
     return { provider: 'vertex', problem: null };
   }
   if (env.CLAUDE_CODE_USE_BEDROCK === '1') {
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION']) {
-      if (!env[name]) return { provider: 'bedrock', problem: `${name} is not set` };
-    }
+    // The AWS SDK's own words when the default chain finds nothing.
+    if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return { provider: 'bedrock', problem: 'Could not load credentials from any providers' };
+    if (!env.AWS_REGION) return { provider: 'bedrock', problem: 'Region is missing' };
     return { provider: 'bedrock', problem: null };
   }
   return { provider: 'anthropic', problem: env.ANTHROPIC_API_KEY ? null : 'Invalid API key · Please run /login' };
@@ -139,6 +143,9 @@ async function main(): Promise<void> {
       provider,
       problem,
       env: { GITLAB_TOKEN: 'GITLAB_TOKEN' in env, CI_JOB_TOKEN: 'CI_JOB_TOKEN' in env, ANTHROPIC_API_KEY: 'ANTHROPIC_API_KEY' in env, AI_FLOW_INPUT: 'AI_FLOW_INPUT' in env },
+      googleCredentials: provider === 'vertex' && env.GOOGLE_APPLICATION_CREDENTIALS && existsSync(env.GOOGLE_APPLICATION_CREDENTIALS) ? JSON.parse(readFileSync(env.GOOGLE_APPLICATION_CREDENTIALS, 'utf8')) as unknown : null,
+      googleCredentialsPath: env.GOOGLE_APPLICATION_CREDENTIALS ?? null,
+      aws: provider === 'bedrock' ? { accessKeyId: env.AWS_ACCESS_KEY_ID ?? null, region: env.AWS_REGION ?? null } : null,
     };
     appendFileSync(env.FAKE_CLAUDE_RECORD, `${JSON.stringify(record)}\n`);
   }
@@ -160,7 +167,7 @@ async function main(): Promise<void> {
   await emit(init(session, tools, permissionMode, problem ? 'none' : provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'none'));
   if (problem) {
     // What the CLI does when the provider refuses: the message as an error result, exit status 1.
-    const text = provider === 'anthropic' ? problem : `API Error: ${provider} authentication failed: ${problem}`;
+    const text = provider === 'anthropic' ? problem : `API Error: ${problem}`;
     await emit(assistantText(session, text));
     await emit(resultSuccess(session, text, totals(), true));
     process.exitCode = 1;
