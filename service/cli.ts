@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { ConfigError, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
 import type { QueuedWork } from '../domain.js';
 import { classifyWebhook, type ClassifyConfig } from '../ingest/classify.js';
@@ -81,12 +82,16 @@ function parseJson(body: unknown): unknown {
   }
 }
 
-/** The same delivery retried by GitLab keeps its Idempotency-Key; the same note version keeps its id and update time. */
+/**
+ * The same delivery retried by GitLab keeps its Idempotency-Key; the same note with the same text is the
+ * same request whatever the delivery (GitLab's update times have whole seconds, so they cannot tell two
+ * quick edits apart; the text can).
+ */
 function dedupeKeys(req: Request, work: QueuedWork): string[] {
   const keys: string[] = [];
   const idempotencyKey = req.get('idempotency-key');
   if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
-  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${work.request.note.updatedAt}`);
+  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${createHash('sha256').update(work.request.note.body).digest('base64url').slice(0, 22)}`);
   if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);
   return keys;
 }

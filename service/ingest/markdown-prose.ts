@@ -187,7 +187,19 @@ function blankInlineNonProse(text: string): string {
   };
   let out = '';
   let i = 0;
+  const special = /[\\`<\]]/g;
   while (i < text.length) {
+    // Copy plain text up to the next character that can open something, in one slice.
+    special.lastIndex = i;
+    const next = special.exec(text);
+    if (!next) {
+      out += text.slice(i);
+      break;
+    }
+    if (next.index > i) {
+      out += text.slice(i, next.index);
+      i = next.index;
+    }
     const char = text[i] as string;
     if (char === '\\' && i + 1 < text.length && ASCII_PUNCTUATION.test(text[i + 1] as string)) {
       out += text.slice(i, i + 2);

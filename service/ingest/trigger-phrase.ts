@@ -29,6 +29,9 @@ export function triggerPattern(phrase: string): RegExp {
 /** Whether `markdown` mentions `phrase` in its prose (not in code, quotes or HTML comments). */
 export function containsTriggerPhrase(markdown: string, phrase: string): boolean {
   const pattern = triggerPattern(phrase);
+  // Most comments never name the phrase: skip the markdown scan for them (its first word must appear).
+  const firstWord = phrase.trim().split(/\s+/)[0]?.toLowerCase() ?? '';
+  if (!markdown.toLowerCase().includes(firstWord)) return false;
   return proseOf(markdown).some((paragraph) => pattern.test(paragraph));
 }
 

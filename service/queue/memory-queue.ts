@@ -22,7 +22,9 @@ interface StoredMessage {
 
 export class MemoryQueue implements WorkQueue {
   readonly deadLetters: Array<{ delivery: Delivery; reason: string }> = [];
-  private readonly ready: StoredMessage[] = [];
+  // A FIFO with a moving head: Array.shift() is O(n), and a burst can queue tens of thousands.
+  private ready: StoredMessage[] = [];
+  private readyHead = 0;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private handler: WorkHandler | null = null;
@@ -41,7 +43,8 @@ export class MemoryQueue implements WorkQueue {
 
   async publish(work: QueuedWork, _orderingKey: string): Promise<string> {
     if (this.stopped) throw new Error('queue is stopped');
-    const message: StoredMessage = { messageId: randomUUID(), work: structuredClone(work), attempts: 0 };
+    // Work objects are treated as immutable by everyone, so they are queued as they are, not copied.
+    const message: StoredMessage = { messageId: randomUUID(), work, attempts: 0 };
     this.ready.push(message);
     queueMicrotask(() => this.pump());
     return message.messageId;
@@ -62,12 +65,17 @@ export class MemoryQueue implements WorkQueue {
 
   /** Messages not yet acknowledged or dead-lettered (waiting, delayed or in flight). */
   get depth(): number {
-    return this.ready.length + this.timers.size + this.inFlight.size;
+    return this.ready.length - this.readyHead + this.timers.size + this.inFlight.size;
   }
 
   private pump(): void {
-    while (this.handler && !this.stopped && this.inFlight.size < this.options.maxConcurrentHandlers && this.ready.length > 0) {
-      const message = this.ready.shift() as StoredMessage;
+    while (this.handler && !this.stopped && this.inFlight.size < this.options.maxConcurrentHandlers && this.readyHead < this.ready.length) {
+      const message = this.ready[this.readyHead] as StoredMessage;
+      this.readyHead += 1;
+      if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+        this.ready = this.ready.slice(this.readyHead);
+        this.readyHead = 0;
+      }
       const running = this.deliver(message, this.handler).finally(() => {
         this.inFlight.delete(running);
         this.pump();
@@ -78,7 +86,7 @@ export class MemoryQueue implements WorkQueue {
 
   private async deliver(message: StoredMessage, handler: WorkHandler): Promise<void> {
     message.attempts += 1;
-    const delivery: Delivery = { messageId: message.messageId, work: structuredClone(message.work), deliveryAttempt: message.attempts };
+    const delivery: Delivery = { messageId: message.messageId, work: message.work, deliveryAttempt: message.attempts };
     let outcome: HandlerOutcome;
     try {
       outcome = await handler(delivery);
