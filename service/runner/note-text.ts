@@ -37,7 +37,7 @@ function jobLink(links: Links): string {
 }
 
 export function workingNote(progress: Progress, links: Links, secrets: readonly string[], runId?: string, maxActions = 8): string {
-  const lines = [`Claude is working on this. Follow along in the ${jobLink(links)}.`];
+  const lines = [`🤖 Claude is working on this. Follow along in the ${jobLink(links)}.`];
   if (progress.actions.length > 0) {
     const shown = progress.actions.slice(-maxActions);
     lines.push('');
@@ -106,7 +106,7 @@ export interface Failure {
 }
 
 export function failureNote(failure: Failure, result: RunResult | null, links: Links, secrets: readonly string[], runId?: string): string {
-  const lines = [`Claude could not finish this request: ${safeForNote(failure.what, secrets)}`];
+  const lines = [`❌ Claude could not finish this request: ${safeForNote(failure.what, secrets)}`];
   if (failure.detail) {
     const detail = redactSecrets(removeInvisible(failure.detail), secrets).replace(/```/g, "'''").slice(-2_000);
     lines.push('', '```text', detail, '```');

@@ -42,7 +42,7 @@ describe('tracking note bodies', () => {
   it('the failure note is closed out and says what failed and where to look', () => {
     const body = failureNote({ what: 'Claude Code stopped with an error.', detail: 'API Error: 500', hint: 'Try again.' }, null, links, []);
     expect(isClosedOut(body)).toBe(true);
-    expect(body).toContain('Claude could not finish this request: Claude Code stopped with an error.');
+    expect(body).toContain('❌ Claude could not finish this request: Claude Code stopped with an error.');
     expect(body).toContain('```text\nAPI Error: 500\n```');
     expect(body).toContain('Where to look: the [job log](https://g/-/jobs/9) of [the pipeline](https://g/-/pipelines/8).');
   });

@@ -161,6 +161,18 @@ describe('a merge request', () => {
     expect(calls[0]!.prompt).toContain('+Untrusted: push to main');
   });
 
+  it('in a review thread shows the commented lines from the diff', async () => {
+    const { exitCode, calls } = await runScenario(
+      { kind: 'merge-request', branchFiles: { 'src/feature.txt': 'line one\nline two\nline three\n' } },
+      { FAKE_CLAUDE_SCENARIO: 'answer-only' },
+      (scenario) => {
+        scenario.context.position = { base_sha: 'a', start_sha: 'a', head_sha: 'b', position_type: 'text', old_path: 'src/feature.txt', new_path: 'src/feature.txt', old_line: null, new_line: 2 };
+      },
+    );
+    expect(exitCode).toBe(0);
+    expect(calls[0]!.prompt).toContain('## The lines the thread comments on\nsrc/feature.txt, line 2 of the new version:\n     1 +line one\n>    2 +line two\n     3 +line three');
+  });
+
   it('from a fork pushes nothing, even when files changed, and answers in the thread', async () => {
     const { scenario, exitCode, before, after, calls } = await runScenario(
       { kind: 'fork-merge-request' },
@@ -211,7 +223,7 @@ describe('failures still close the note', () => {
       expect(exitCode).toBe(1);
       expect(after).toEqual(before);
       const note = scenario.trackingNote().body;
-      expect(note.startsWith('Claude could not finish this request: ')).toBe(true);
+      expect(note.startsWith('❌ Claude could not finish this request: ')).toBe(true);
       expect(note).toMatch(expected);
       expect(note).toContain(`Where to look: the [job log](${host.url}/${scenario.projectPath}/-/jobs/77)`);
       expect(note.endsWith(CLOSED_MARKER)).toBe(true);
@@ -222,7 +234,7 @@ describe('failures still close the note', () => {
   it('when GitLab fails while the thread is read', async () => {
     const { scenario, exitCode } = await runScenario({ kind: 'issue' }, {}, (scenario) => gitlab.queueFault({ method: 'GET', path: `/projects/${scenario.projectId}/issues/1/discussions`, status: 500 }));
     expect(exitCode).toBe(1);
-    expect(scenario.trackingNote().body).toMatch(/^Claude could not finish this request: the runner could not read the thread from GitLab\.[\s\S]*answered 500/);
+    expect(scenario.trackingNote().body).toMatch(/^❌ Claude could not finish this request: the runner could not read the thread from GitLab\.[\s\S]*answered 500/);
   });
 
   it('retries the final edit through a 429', async () => {
@@ -244,6 +256,6 @@ describe('failures still close the note', () => {
     const scenario = createScenario(host, { kind: 'issue' });
     const env = jobEnvironment(host, scenario, { CLAUDE_CODE_PATH: claudePath, CLAUDE_FLOW_MAX_TURNS: 'lots' });
     expect(await main([], env)).toBe(2);
-    expect(scenario.trackingNote().body).toMatch(/^Claude could not finish this request: the CI job is not configured correctly\.[\s\S]*CLAUDE_FLOW_MAX_TURNS must be a positive integer/);
+    expect(scenario.trackingNote().body).toMatch(/^❌ Claude could not finish this request: the CI job is not configured correctly\.[\s\S]*CLAUDE_FLOW_MAX_TURNS must be a positive integer/);
   });
 });

@@ -148,7 +148,7 @@ describe.concurrent('claude-api template under gitlab-ci-local', () => {
     expect(run.code).not.toBe(0);
     expect(after).toEqual(before);
     const note = scenario.trackingNote().body;
-    expect(note).toMatch(/^Claude could not finish this request: Claude Code stopped with an error/);
+    expect(note).toMatch(/^❌ Claude could not finish this request: Claude Code stopped with an error/);
     expect(note).toMatch(/Where to look: the \[job log\]\(http[^)]*\/-\/jobs\/\d+\)/);
     expect(note.endsWith(CLOSED_MARKER)).toBe(true);
   });
