@@ -243,9 +243,9 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
     });
 
     it('goes to exactly one of many concurrent owners', async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.lockTrigger('run-1', `owner-${i}`, 0, 1000)));
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => store.lockTrigger('run-1', `owner-${i}`, 0, 1000)));
       expect(results.filter((result) => result === 'acquired')).toHaveLength(1);
-      expect(results.filter((result) => result === 'busy')).toHaveLength(9);
+      expect(results.filter((result) => result === 'busy')).toHaveLength(5);
     });
   });
 
@@ -326,12 +326,12 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
     });
 
     it('grants no more than the limit to concurrent requests, and queues the rest once each', async () => {
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => store.acquireSlot(5, `r${i}`, thread(i), 3, 0, LEASE)));
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => store.acquireSlot(5, `r${i}`, thread(i), 3, 0, LEASE)));
       expect(results.filter((result) => result.granted)).toHaveLength(3);
       const positions = results.flatMap((result) => (result.granted ? [] : [result.position]));
-      expect(positions.sort()).toEqual([1, 2, 3, 4, 5]);
+      expect(positions.sort()).toEqual([1, 2, 3]);
       expect(await store.activeRuns(5, 1)).toHaveLength(3);
-      expect(await store.waitingRuns(5)).toHaveLength(5);
+      expect(await store.waitingRuns(5)).toHaveLength(3);
     });
   });
 });

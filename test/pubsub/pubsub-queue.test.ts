@@ -24,6 +24,7 @@ afterAll(async () => {
 });
 
 const wake = (projectId: number): QueuedWork => ({ kind: 'wake', projectId });
+const GRACE = 1200;
 
 function makeQueue(options: Partial<PubSubQueueOptions> = {}) {
   const { logger, records } = captureLogger();
@@ -129,7 +130,7 @@ describe('PubSubQueue dead letters', () => {
     });
     await queue.publish(wake(8), 'project-8');
     await until(() => records.some((record) => record.severity === 'ERROR'), 'the error log');
-    await sleep(1200);
+    await sleep(GRACE);
     expect(attempts).toEqual([1, 2]);
     expect(records.filter((record) => record.severity === 'ERROR')).toEqual([
       expect.objectContaining({ message: expect.stringContaining('this log line is its only record'), work: wake(8), reason: 'nope' }),
@@ -138,16 +139,62 @@ describe('PubSubQueue dead letters', () => {
 });
 
 describe('PubSubQueue receiving', () => {
-  it('does not create a missing subscription in production mode: it logs what to fix, and stop() does not hang', async () => {
+  it('does not create a missing subscription in production mode: it logs what to fix, and recovers once it exists', async () => {
     const topic = uniqueName('work');
     await pubsub.createTopic(topic);
     const subscription = uniqueName('absent');
     const { queue, records } = makeQueue({ topic, subscription, createIfMissing: false });
-    await queue.start(async () => ({ kind: 'ack' }));
+    const handled: Delivery[] = [];
+    await queue.start(async (delivery) => {
+      handled.push(delivery);
+      return { kind: 'ack' };
+    });
     await until(() => records.some((record) => String(record.message).includes('subscription not found')), 'the error log', 10_000);
     const [exists] = await pubsub.subscription(subscription).exists();
     expect(exists).toBe(false);
+    // Infra creates it later: the queue's reconnects pick it up.
+    await pubsub.topic(topic).createSubscription(subscription);
+    const messageId = await queue.publish(wake(3), 'project-3');
+    await until(() => handled.some((delivery) => delivery.messageId === messageId), 'the delivery after reconnecting', 20_000);
     await queue.stop();
+  });
+
+  it('stop() gives up on a handler that outlives drainTimeoutMs, and its message is redelivered', async () => {
+    const { queue, records } = makeQueue({ subscription: uniqueName('worker'), createIfMissing: true, drainTimeoutMs: 300 });
+    const first: Delivery[] = [];
+    let release!: () => void;
+    const stuck = new Promise<void>((resolve) => (release = resolve));
+    await queue.start(async (delivery) => {
+      first.push(delivery);
+      await stuck;
+      return { kind: 'ack' };
+    });
+    const messageId = await queue.publish(wake(4), 'project-4');
+    await until(() => first.length === 1, 'the first delivery');
+    const started = Date.now();
+    await queue.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(records).toContainEqual(expect.objectContaining({ severity: 'WARNING', inFlight: 1 }));
+    const second: Delivery[] = [];
+    await queue.start(async (delivery) => {
+      second.push(delivery);
+      return { kind: 'ack' };
+    });
+    await until(() => second.length >= 1, 'the redelivery');
+    expect(second[0]).toMatchObject({ messageId, deliveryAttempt: 2 });
+    // The first handler finishing late changes nothing.
+    release();
+    await sleep(GRACE);
+    expect(second).toHaveLength(1);
+  });
+
+  it('stop() returns promptly while the stream keeps failing', async () => {
+    const { queue, records } = makeQueue({ subscription: uniqueName('absent'), createIfMissing: false });
+    await queue.start(async () => ({ kind: 'ack' }));
+    await until(() => records.some((record) => record.severity === 'ERROR'), 'the error log', 10_000);
+    const started = Date.now();
+    await queue.stop();
+    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('receives by push through the emulator: unauthenticated by explicit opt-out, retried by status code', async () => {
@@ -188,7 +235,7 @@ describe('PubSubQueue receiving', () => {
       });
       await queue.publish(wake(9), 'project-9');
       await until(() => answers.length >= 2, 'a push and its redelivery', 20_000);
-      await sleep(1500);
+      await sleep(GRACE);
       // The emulator's envelope carries no deliveryAttempt: the queue counted.
       expect(attempts).toEqual([1, 2]);
       expect(answers).toEqual([503, 204]);
