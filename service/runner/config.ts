@@ -17,15 +17,14 @@ import { parseFlowContext } from './context.js';
 //   CLAUDE_FLOW_PROGRESS_INTERVAL_SECONDS  minimum time between progress edits (default 10)
 //   CLAUDE_FLOW_GIT_AUTHOR_NAME, CLAUDE_FLOW_GIT_AUTHOR_EMAIL   the commits' author
 
+// Claude Code 2.1's tool names (its init message lists them): reading and editing files, and git's
+// read-only commands. Anything else (other shell commands, web access) needs a deliberate allow rule.
 export const DEFAULT_ALLOWED_TOOLS = [
   'Read',
   'Glob',
   'Grep',
-  'LS',
   'Edit',
-  'MultiEdit',
   'Write',
-  'TodoWrite',
   'Bash(git status:*)',
   'Bash(git diff:*)',
   'Bash(git log:*)',

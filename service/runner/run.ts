@@ -190,7 +190,9 @@ async function answer(config: RunnerConfig, deps: RunnerDeps, secrets: string[],
   }
   if (result.subtype !== 'success' || result.isError) {
     const detail = [result.text ?? '', ...result.errors, outcome.stderrTail].filter((part) => part.trim()).join('\n').trim() || undefined;
-    throw new RunFailure({ what: `Claude Code stopped with an error (\`${result.subtype}\`); nothing was pushed.`, detail, hint: claudeHint(detail ?? '') }, result);
+    // An API or login failure comes as a "success" result flagged is_error; the subtype says nothing then.
+    const kind = result.subtype === 'success' ? '' : ` (\`${result.subtype}\`)`;
+    throw new RunFailure({ what: `Claude Code stopped with an error${kind}; nothing was pushed.`, detail, hint: claudeHint(detail ?? '') }, result);
   }
   const answerText = result.text ?? '';
 

@@ -23,7 +23,7 @@ describe('claudeArgs', () => {
   });
 
   it('drops file-writing tools when the run cannot push', () => {
-    expect(effectiveTools(['Read', 'Edit', 'Write', 'MultiEdit', 'Bash(npm test:*)'], false)).toEqual(['Read', 'Bash(npm test:*)']);
+    expect(effectiveTools(['Read', 'Edit', 'Write', 'MultiEdit', 'NotebookEdit', 'Bash(npm test:*)'], false)).toEqual(['Read', 'Bash(npm test:*)']);
     const tools = valueOf(claudeArgs({ ...base, canWrite: false }), '--allowedTools')!.split(',');
     expect(tools).toContain('Read');
     expect(tools.filter((tool) => ['Edit', 'MultiEdit', 'Write'].includes(tool))).toEqual([]);

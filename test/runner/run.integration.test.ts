@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../service/runner/main.js';
 import { CLOSED_MARKER, isClosedOut, runIdInNote, SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
@@ -215,7 +216,7 @@ describe('failures still close the note', () => {
     ['claude runs out of turns', { FAKE_CLAUDE_SCENARIO: 'max-turns', CLAUDE_FLOW_MAX_TURNS: '2' }, /used all 2 turns \(`CLAUDE_FLOW_MAX_TURNS`\)/],
     ['claude takes too long', { FAKE_CLAUDE_SCENARIO: 'slow', CLAUDE_FLOW_TIMEOUT_SECONDS: '1' }, /did not finish within 1s \(`CLAUDE_FLOW_TIMEOUT_SECONDS`\)/],
     ['claude is not installed', { CLAUDE_CODE_PATH: '/nonexistent/claude' }, /Claude Code could not be started \(`\/nonexistent\/claude`\)[\s\S]*ENOENT/],
-    ['the API key is missing', { FAKE_CLAUDE_SCENARIO: 'answer-only', ANTHROPIC_API_KEY: undefined }, /Invalid API key[\s\S]*Authentication errors/],
+    ['the API key is missing', { FAKE_CLAUDE_SCENARIO: 'answer-only', ANTHROPIC_API_KEY: undefined }, /Not logged in · Please run \/login[\s\S]*Authentication errors/],
   ];
   for (const [what, env, expected] of failing) {
     it(`when ${what}`, async () => {
@@ -230,6 +231,28 @@ describe('failures still close the note', () => {
       expect(note).toContain(SERVICE_NOTE_MARKER);
     });
   }
+
+  const realClaude = (() => {
+    try {
+      const path = join(dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-agent-sdk-linux-x64/package.json')), 'claude');
+      return existsSync(path) ? path : null;
+    } catch {
+      return null;
+    }
+  })();
+  it.skipIf(!realClaude)('when the real claude CLI has no credentials', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'cgf-real-home-'));
+    const { scenario, exitCode } = await runScenario(
+      { kind: 'issue' },
+      { CLAUDE_CODE_PATH: realClaude!, ANTHROPIC_API_KEY: undefined, HOME: home, CLAUDE_CONFIG_DIR: join(home, '.claude'), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },
+    );
+    expect(exitCode).toBe(1);
+    const note = scenario.trackingNote().body;
+    expect(note).toMatch(/^❌ Claude could not finish this request: Claude Code stopped with an error; nothing was pushed\./);
+    expect(note).toContain('Not logged in · Please run /login');
+    expect(note).toContain('Claude Code could not authenticate');
+    expect(isClosedOut(note)).toBe(true);
+  });
 
   it('when GitLab fails while the thread is read', async () => {
     const { scenario, exitCode } = await runScenario({ kind: 'issue' }, {}, (scenario) => gitlab.queueFault({ method: 'GET', path: `/projects/${scenario.projectId}/issues/1/discussions`, status: 500 }));

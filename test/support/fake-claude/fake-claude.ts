@@ -112,7 +112,8 @@ function providerProblem(env: NodeJS.ProcessEnv): { provider: string; problem: s
     if (!env.AWS_REGION) return { provider: 'bedrock', problem: 'Region is missing' };
     return { provider: 'bedrock', problem: null };
   }
-  return { provider: 'anthropic', problem: env.ANTHROPIC_API_KEY ? null : 'Invalid API key · Please run /login' };
+  // The CLI's words with no key at all (a wrong key gets "Invalid API key · Please run /login").
+  return { provider: 'anthropic', problem: env.ANTHROPIC_API_KEY ? null : 'Not logged in · Please run /login' };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -162,13 +163,14 @@ async function main(): Promise<void> {
     if (stepDelay > 0) await sleep(stepDelay);
   };
   const totals = () => ({ turns, costUsd: 0.0123 * Math.max(turns, 1), durationMs: Date.now() - started + 1000 });
-  const tools = ['Task', 'Bash', 'Glob', 'Grep', 'LS', 'Read', 'Edit', 'MultiEdit', 'Write', 'TodoWrite'];
+  // The tool names Claude Code 2.1.332 reports in its init message (a subset).
+  const tools = ['Task', 'Bash', 'Edit', 'Glob', 'Grep', 'NotebookEdit', 'Read', 'TaskCreate', 'TaskUpdate', 'WebFetch', 'WebSearch', 'Write'];
 
   await emit(init(session, tools, permissionMode, problem ? 'none' : provider === 'anthropic' ? 'ANTHROPIC_API_KEY' : 'none'));
   if (problem) {
     // What the CLI does when the provider refuses: the message as an error result, exit status 1.
     const text = provider === 'anthropic' ? problem : `API Error: ${problem}`;
-    await emit(assistantText(session, text));
+    await emit({ ...assistantText(session, text), error: 'authentication_failed' as const });
     await emit(resultSuccess(session, text, totals(), true));
     process.exitCode = 1;
     return;
