@@ -1,0 +1,32 @@
+# One image, two entry points:
+#   node dist/service/cli.js serve   the Cloud Run webhook service (the default CMD)
+#   node dist/service/cli.js run     the in-CI-job runner (the CI job image also needs the `claude` CLI:
+#                                    npm install -g @anthropic-ai/claude-code; the CI templates add it)
+# test/docker/dockerfile.test.ts executes this file's steps on a clean copy of the repository, so keep
+# to the instructions it understands (FROM … AS, WORKDIR, COPY [--from], RUN, ENV, USER, EXPOSE, CMD).
+
+# ---- build: full install, type-check and compile to dist/, bundle the entry point ----
+FROM node:20.20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/bundle.mjs ./scripts/
+COPY service ./service
+RUN npm run build
+
+# ---- runtime: production dependencies and dist/ only, non-root ----
+FROM node:20.20-bookworm-slim AS runtime
+# git for `run` (it clones, diffs and pushes); ca-certificates so git trusts https remotes.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 8080
+CMD ["node", "dist/service/cli.js", "serve"]
