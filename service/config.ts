@@ -28,6 +28,8 @@ export interface Config {
     projectId: string | null;
     pubsubTopic: string | null;
     pubsubSubscription: string | null;
+    /** Where this service itself republishes a message after its last attempt (the emulator has no dead-lettering). */
+    pubsubDeadLetterTopic: string | null;
     pushAudience: string | null;
     pushServiceAccount: string | null;
     /** Emulator only: accept push requests without an OIDC token. */
@@ -35,6 +37,8 @@ export interface Config {
     pubsubEmulatorHost: string | null;
     firestoreEmulatorHost: string | null;
     firestoreDatabase: string;
+    /** Prefix of every Firestore collection, so several deployments (or test runs) can share a database. */
+    firestoreCollectionPrefix: string;
   };
   store: StoreKind;
 }
@@ -87,12 +91,14 @@ const settings = {
   GOOGLE_CLOUD_PROJECT: [nonEmpty, null],
   PUBSUB_TOPIC: [nonEmpty, null],
   PUBSUB_SUBSCRIPTION: [nonEmpty, null],
+  PUBSUB_DEAD_LETTER_TOPIC: [nonEmpty, null],
   PUBSUB_PUSH_AUDIENCE: [nonEmpty, null],
   PUBSUB_PUSH_SERVICE_ACCOUNT: [nonEmpty, null],
   PUBSUB_PUSH_AUTH_DISABLED: [boolean, 'false'],
   PUBSUB_EMULATOR_HOST: [nonEmpty, null],
   FIRESTORE_EMULATOR_HOST: [nonEmpty, null],
   FIRESTORE_DATABASE: [nonEmpty, '(default)'],
+  FIRESTORE_COLLECTION_PREFIX: [z.string().trim().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be letters, digits, _ or - (at most 40)'), 'cgf_'],
   STORE: [z.enum(['memory', 'firestore']), null],
 } as const satisfies Record<string, readonly [z.ZodType, string | null | undefined]>;
 
@@ -143,12 +149,14 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       projectId: v.GOOGLE_CLOUD_PROJECT as string | null,
       pubsubTopic,
       pubsubSubscription: v.PUBSUB_SUBSCRIPTION as string | null,
+      pubsubDeadLetterTopic: v.PUBSUB_DEAD_LETTER_TOPIC as string | null,
       pushAudience: v.PUBSUB_PUSH_AUDIENCE as string | null,
       pushServiceAccount: v.PUBSUB_PUSH_SERVICE_ACCOUNT as string | null,
       pushAuthDisabled: v.PUBSUB_PUSH_AUTH_DISABLED as boolean,
       pubsubEmulatorHost: v.PUBSUB_EMULATOR_HOST as string | null,
       firestoreEmulatorHost: v.FIRESTORE_EMULATOR_HOST as string | null,
       firestoreDatabase: v.FIRESTORE_DATABASE as string,
+      firestoreCollectionPrefix: v.FIRESTORE_COLLECTION_PREFIX as string,
     },
     // Several instances share work whenever Pub/Sub carries it, so they must share the store too.
     store: (v.STORE as StoreKind | null) ?? (pubsubTopic ? 'firestore' : 'memory'),

@@ -86,8 +86,11 @@ export class WorkQueue extends Construct {
     const subscription = new PubsubSubscription(this, 'push', {
       name: `${name}-push`,
       topic: this.topic.id,
-      // Ordering keys are per GitLab project; the worker still guards order through Firestore (design §3).
-      enableMessageOrdering: true,
+      // Not ordered, on purpose: the worker holds a message through its thread's debounce window and
+      // while it waits for a project slot; an ordered subscription would stall every later message of
+      // that project (no coalescing, and the Pipeline Hook that frees the slot stuck behind the waiter).
+      // Publishes still carry the project as ordering key; order and limits come from Firestore.
+      enableMessageOrdering: false,
       ackDeadlineSeconds,
       messageRetentionDuration: WEEK,
       expirationPolicy: { ttl: '' },

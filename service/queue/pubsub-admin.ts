@@ -24,7 +24,10 @@ export async function ensureSubscription(pubsub: PubSub, topicName: string, name
   if (exists) return;
   await ignoreAlreadyExists(
     pubsub.topic(topicName).createSubscription(name, {
-      enableMessageOrdering: true,
+      // Not ordered: the worker holds a message through its thread's debounce window and while it waits
+      // for a project slot, and an ordered subscription would hold back every later message of the
+      // project behind it (no coalescing, no slot release). Order comes from the store (design §3).
+      enableMessageOrdering: false,
       ackDeadlineSeconds: spec.ackDeadlineSeconds,
       retryPolicy: { minimumBackoff: duration(spec.minBackoffMs), maximumBackoff: duration(spec.maxBackoffMs) },
     }),

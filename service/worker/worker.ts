@@ -89,7 +89,10 @@ class Worker {
 
   private async handleMention(request: FlowRequest, delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
     const { store, clock, config } = this.deps;
-    const recorded = await store.recordMention({ noteId: request.note.id, request }, clock.now(), config.debounceMs);
+    // The window counts from when ingest accepted the mention, so time spent in the queue does not
+    // stretch it (and a late delivery claims at once instead of waiting a whole window again).
+    const acceptedAt = Math.min(clock.now(), Date.parse(request.receivedAt) || clock.now());
+    const recorded = await store.recordMention({ noteId: request.note.id, request }, acceptedAt, config.debounceMs);
     if (recorded.status === 'claimed') return this.resumeRun(recorded.runId, delivery, log);
     let quietUntil = recorded.quietUntil;
     for (;;) {

@@ -105,7 +105,7 @@ describe('service stack', () => {
   it('pushes ordered messages with an OIDC token, retries, then dead-letters', () => {
     expect(push(service)).toMatchObject({
       topic: expect.stringMatching(/^\$\{google_pubsub_topic\.queue_topic_\w+\.id\}$/),
-      enable_message_ordering: true,
+      enable_message_ordering: false,
       push_config: {
         push_endpoint: expect.stringMatching(/^\$\{google_cloud_run_v2_service\.\w+\.uri\}\/pubsub\/push$/),
         oidc_token: { audience, service_account_email: env(service).PUBSUB_PUSH_SERVICE_ACCOUNT },
