@@ -1,13 +1,13 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { claudeArgs } from '../../service/runner/claude-args.js';
 import { runClaudeProcess } from '../../service/runner/claude-process.js';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
 import { claudeHint } from '../../service/runner/hints.js';
 import type { StreamEvent } from '../../service/runner/stream.js';
+import { removeTempDirs, tempDir } from './support/temp.js';
 
 // The real Claude Code CLI ships inside the Agent SDK dev dependency as a native binary (linux-x64).
 // Without credentials it stops before any network call, which is enough to check, offline, that it
@@ -27,7 +27,8 @@ function realClaude(): string | null {
 const claude = realClaude();
 
 describe.skipIf(!claude)('the real claude CLI (from the Agent SDK package)', () => {
-  const sandbox = mkdtempSync(join(tmpdir(), 'cgf-real-claude-'));
+  const sandbox = tempDir('real-claude');
+  afterAll(removeTempDirs);
   const env = {
     PATH: process.env.PATH,
     HOME: sandbox,

@@ -1,6 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +8,7 @@ import { buildFakeClaude } from '../support/fake-claude/build.js';
 import { startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
 import { startFilesProxy, type FilesProxy } from './support/files-proxy.js';
 import { branches, git, pushBranch } from './support/repo.js';
+import { removeTempDirs, tempDir } from './support/temp.js';
 import { createScenario, jobEnvironment, type Scenario, type ScenarioHost, type ScenarioOptions } from './support/scenario.js';
 
 // The runner end to end, in-process: main() against the stand-in GitLab (through a proxy that adds the
@@ -26,12 +25,13 @@ beforeAll(async () => {
   const bareRepos = new Map<number, string>();
   proxy = await startFilesProxy(gitlab.url, bareRepos);
   host = { gitlab, url: proxy.url, bareRepos };
-  claudePath = await buildFakeClaude(join(mkdtempSync(join(tmpdir(), 'cgf-bin-')), 'bin'));
+  claudePath = await buildFakeClaude(join(tempDir('bin'), 'bin'));
 });
 
 afterAll(async () => {
   await proxy?.close();
   await gitlab?.close();
+  removeTempDirs();
 });
 
 interface Recorded {
@@ -126,7 +126,7 @@ describe('an issue', () => {
   });
 
   it('keeps $(…), backticks, quotes and newlines in the request inert: text in the prompt, never run', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'cgf-inert-')), 'pwned');
+    const marker = join(tempDir('inert'), 'pwned');
     const instruction = `@claude explain $(touch ${marker}) and \`touch ${marker}\`; echo "double" 'single' \\\nsecond line; $(id)`;
     const { calls, exitCode, scenario } = await runScenario({ kind: 'issue', instruction }, { FAKE_CLAUDE_SCENARIO: 'answer-only' });
     expect(exitCode).toBe(0);
@@ -241,7 +241,7 @@ describe('failures still close the note', () => {
     }
   })();
   it.skipIf(!realClaude)('when the real claude CLI has no credentials', async () => {
-    const home = mkdtempSync(join(tmpdir(), 'cgf-real-home-'));
+    const home = tempDir('real-home');
     const { scenario, exitCode } = await runScenario(
       { kind: 'issue' },
       { CLAUDE_CODE_PATH: realClaude!, ANTHROPIC_API_KEY: undefined, HOME: home, CLAUDE_CONFIG_DIR: join(home, '.claude'), CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_AUTOUPDATER: '1' },

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLOSED_MARKER, isClosedOut } from '../../service/tracking-note.js';
@@ -7,6 +6,7 @@ import { startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standi
 import { startFilesProxy, type FilesProxy } from '../runner/support/files-proxy.js';
 import { branches, git } from '../runner/support/repo.js';
 import { createScenario, type ScenarioHost, type ScenarioKind } from '../runner/support/scenario.js';
+import { removeTempDirs, tempDir } from '../runner/support/temp.js';
 import { buildImageTools, gitlabCiLocal, projectFiles, TEMPLATES_DIR, type TemplateName } from './gitlab-ci-local.js';
 
 // Each template's job, run by gitlab-ci-local 4.55 in shell mode (from a copy without `image:`, see
@@ -26,7 +26,7 @@ beforeAll(async () => {
   const bareRepos = new Map<number, string>();
   proxy = await startFilesProxy(gitlab.url, bareRepos);
   host = { gitlab, url: proxy.url, bareRepos };
-  home = mkdtempSync(join(tmpdir(), 'cgf-gcl-'));
+  home = tempDir('gcl');
   binDir = join(home, 'bin');
   await buildImageTools(binDir);
 });
@@ -34,6 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await proxy?.close();
   await gitlab?.close();
+  removeTempDirs();
 });
 
 const PROVIDER_VARIABLES: Record<TemplateName, Record<string, string>> = {
@@ -66,7 +67,7 @@ interface Recorded {
 
 async function runJob(template: TemplateName, kind: ScenarioKind, variables: Record<string, string>, instruction?: string) {
   const scenario = createScenario(host, { kind, instruction, files: projectFiles(template, readFileSync(join(TEMPLATES_DIR, `${template}.gitlab-ci.yml`), 'utf8')) });
-  const records = mkdtempSync(join(tmpdir(), 'cgf-gcl-record-'));
+  const records = tempDir('gcl-record');
   const before = branches(scenario.repos.bare);
   const run = await gitlabCiLocal(scenario.checkoutDir, ['claude-gitlab-flow'], {
     binDir,
@@ -154,7 +155,7 @@ describe.concurrent('claude-api template under gitlab-ci-local', () => {
   });
 
   it('user text with $(…), backticks, quotes and newlines stays inert all the way into the job', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'cgf-inert-')), 'pwned');
+    const marker = join(tempDir('inert'), 'pwned');
     const instruction = `@claude look at $(touch ${marker}) and \`touch ${marker}\`; "double" 'single' \\\n next line ; token=$GITLAB_TOKEN`;
     const { scenario, run, calls } = await runJob('claude-api', 'issue', { FAKE_CLAUDE_SCENARIO: 'answer-only' }, instruction);
     expectOk(run);

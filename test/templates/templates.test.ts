@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
 import { createRepos, checkout } from '../runner/support/repo.js';
+import { removeTempDirs, tempDir } from '../runner/support/temp.js';
 import { gitlabCiLocal, projectFiles, shellModeCopy, TEMPLATE_NAMES, TEMPLATES_DIR, type TemplateName } from './gitlab-ci-local.js';
 
 // What every template must say, read from the files, and what gitlab-ci-local 4.55 makes of them:
@@ -82,7 +82,8 @@ describe('provider specifics', () => {
 });
 
 describe('under gitlab-ci-local 4.55', () => {
-  const home = mkdtempSync(join(tmpdir(), 'cgf-gcl-home-'));
+  const home = tempDir('gcl-home');
+  afterAll(removeTempDirs);
   const binDir = join(home, 'bin');
   const projects = new Map<TemplateName, string>();
 

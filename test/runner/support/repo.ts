@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { tempDir } from './temp.js';
 
 // A real bare repository as the remote `origin`, and a clone of it as the job's checkout, as GitLab
 // Runner leaves it: the pipeline's ref checked out, nothing uncommitted.
@@ -31,7 +31,7 @@ export interface Repos {
 
 /** A bare repository whose default branch `main` holds `files`. */
 export function createRepos(files: Record<string, string>, defaultBranch = 'main'): Repos {
-  const root = mkdtempSync(join(tmpdir(), 'cgf-repo-'));
+  const root = tempDir('repo');
   const bare = join(root, 'remote.git');
   const seed = join(root, 'seed');
   git(root, ['init', '--quiet', '--bare', `--initial-branch=${defaultBranch}`, bare]);

@@ -1,10 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import { trackingNoteBody } from '../../../service/tracking-note.js';
 import { AccessLevel, type GitLabStandIn, type NoteRecord, type NoteableSpec } from '../../support/gitlab-standin/index.js';
 import { checkout, createRepos, pushBranch, type Repos } from './repo.js';
+import { tempDir } from './temp.js';
 
 // One thread on the stand-in GitLab, set up the way the service leaves it for the runner: a member's
 // @claude note, the service's tracking reply in the same discussion, a project whose repository is a
@@ -175,7 +174,7 @@ export function jobEnvironment(host: ScenarioHost, scenario: Scenario, extra: No
     CI_JOB_TOKEN: 'job-token-that-must-not-reach-claude',
     GITLAB_TOKEN: scenario.botToken,
     ANTHROPIC_API_KEY: 'sk-ant-fake-key-for-tests',
-    FAKE_CLAUDE_RECORD: join(mkdtempSync(join(tmpdir(), 'cgf-record-')), 'calls.jsonl'),
+    FAKE_CLAUDE_RECORD: join(tempDir('record'), 'calls.jsonl'),
     CLAUDE_FLOW_PROGRESS_INTERVAL_SECONDS: '1',
     ...extra,
   };
