@@ -31,6 +31,8 @@ const WIRED_SERVICE_ENV: Record<string, string> = {
   GITLAB_URL: 'is taken from gitlab.url',
   GOOGLE_CLOUD_PROJECT: 'is taken from project.id',
   PUBSUB_TOPIC: 'is wired by infra',
+  PUBSUB_DEAD_LETTER_TOPIC: 'is wired by infra',
+  MAX_DELIVERY_ATTEMPTS: 'is wired by infra (service.maxDeliveryAttempts)',
   PUBSUB_SUBSCRIPTION: 'must stay unset in push mode',
   PUBSUB_PUSH_AUDIENCE: 'is wired by infra',
   PUBSUB_PUSH_SERVICE_ACCOUNT: 'is wired by infra',

@@ -32,6 +32,7 @@ export async function createPubSubBackends(config: Config, logger: Logger, store
     emulatorHost: google.pubsubEmulatorHost,
     // In production infra owns topics and subscriptions; against the emulator we make our own.
     createIfMissing: emulator,
+    maxDeliveryAttempts: config.maxDeliveryAttempts,
     logger,
   });
   // Pull (PUBSUB_SUBSCRIPTION) needs no route; push arrives at POST /pubsub/push.

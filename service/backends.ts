@@ -22,6 +22,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
   if (!config.google.pubsubTopic) {
     logger.warn('PUBSUB_TOPIC is not set: using the embedded in-process queue (not durable across restarts; fine on a laptop, not in production)');
     const queue = new MemoryQueue({
+      maxDeliveryAttempts: config.maxDeliveryAttempts,
       onDeadLetter: (delivery, reason) => logger.error({ messageId: delivery.messageId, work: delivery.work, reason }, 'message dead-lettered after its last delivery attempt'),
     });
     return { queue, store, routes: () => [], close: async () => {} };

@@ -24,6 +24,8 @@ export interface Config {
   threadRunWindowMs: number;
   /** How long a pipeline may hold a project slot without a Pipeline Hook (should exceed the job timeout). */
   slotLeaseMs: number;
+  /** Deliveries of one message before it is dead-lettered (match the subscription's policy). */
+  maxDeliveryAttempts: number;
   google: {
     projectId: string | null;
     pubsubTopic: string | null;
@@ -88,6 +90,7 @@ const settings = {
   THREAD_RUN_BUDGET: [integer(1, 10_000), '20'],
   THREAD_RUN_WINDOW_MS: [integer(1000), '86400000'],
   SLOT_LEASE_MS: [integer(1000), '5400000'],
+  MAX_DELIVERY_ATTEMPTS: [integer(5, 100), '10'],
   GOOGLE_CLOUD_PROJECT: [nonEmpty, null],
   PUBSUB_TOPIC: [nonEmpty, null],
   PUBSUB_SUBSCRIPTION: [nonEmpty, null],
@@ -145,6 +148,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     threadRunBudget: v.THREAD_RUN_BUDGET as number,
     threadRunWindowMs: v.THREAD_RUN_WINDOW_MS as number,
     slotLeaseMs: v.SLOT_LEASE_MS as number,
+    maxDeliveryAttempts: v.MAX_DELIVERY_ATTEMPTS as number,
     google: {
       projectId: v.GOOGLE_CLOUD_PROJECT as string | null,
       pubsubTopic,

@@ -41,7 +41,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         level: (label) => ({ severity: SEVERITY[label] ?? 'DEFAULT' }),
       },
     },
-    destination,
+    // Synchronous writes: lines keep their order and none is lost when the process exits right after.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 

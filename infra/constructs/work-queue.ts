@@ -29,6 +29,7 @@ export class WorkQueue extends Construct {
   readonly deadLetterSubscription: PubsubSubscription;
   readonly pushAccount: ServiceAccount;
   readonly publisherGrant: PubsubTopicIamMember;
+  readonly deadLetterPublisherGrant: PubsubTopicIamMember;
   private readonly config: WorkQueueConfig;
   private readonly pubsubAgent: string;
 
@@ -46,6 +47,13 @@ export class WorkQueue extends Construct {
     });
 
     this.deadLetterTopic = new PubsubTopic(this, 'dead-letter', { name: `${name}-dead-letter`, dependsOn });
+    // The service dead-letters by its own attempt count too (one code path with the emulator, which
+    // has none), so it may publish here as well; nothing else.
+    this.deadLetterPublisherGrant = new PubsubTopicIamMember(this, 'dead-letter-publisher', {
+      topic: this.deadLetterTopic.name,
+      role: 'roles/pubsub.publisher',
+      member: publisher,
+    });
     // A topic without a subscription drops what it receives: this one keeps dead letters for a week.
     this.deadLetterSubscription = new PubsubSubscription(this, 'dead-letter-sub', {
       name: `${name}-dead-letter`,

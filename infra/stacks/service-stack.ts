@@ -121,6 +121,8 @@ export class ServiceStack extends GoogleStack {
         GITLAB_URL: gitlab.url,
         GOOGLE_CLOUD_PROJECT: project.id,
         PUBSUB_TOPIC: queue.topic.name,
+        PUBSUB_DEAD_LETTER_TOPIC: queue.deadLetterTopic.name,
+        MAX_DELIVERY_ATTEMPTS: String(service.maxDeliveryAttempts),
         PUBSUB_PUSH_AUDIENCE: pushAudience,
         PUBSUB_PUSH_SERVICE_ACCOUNT: queue.pushAccount.email,
         STORE: 'firestore',
@@ -130,7 +132,7 @@ export class ServiceStack extends GoogleStack {
         ...requiredSecrets,
         ...(service.useTriggerToken && triggerSecret ? { GITLAB_TRIGGER_TOKEN: triggerSecret } : {}),
       },
-      dependsOn: [...dependsOn, ...secrets.grants, queue.publisherGrant, store.grant],
+      dependsOn: [...dependsOn, ...secrets.grants, queue.publisherGrant, queue.deadLetterPublisherGrant, store.grant],
     });
     queue.pushTo(run.service, `${run.service.uri}${PUSH_PATH}`);
 

@@ -42,7 +42,7 @@ export function decideAuthor(input: {
   return { allowed: true };
 }
 
-export const PIPELINE_VARIABLE_NAMES = ['AI_FLOW_INPUT', 'AI_FLOW_CONTEXT', 'AI_FLOW_EVENT'] as const;
+export const PIPELINE_VARIABLE_NAMES = ['AI_FLOW_INPUT', 'AI_FLOW_CONTEXT', 'AI_FLOW_EVENT', 'AI_FLOW_THREAD'] as const;
 
 /** The three variables of design §4, from a run's mentions (already in note order). */
 export function pipelineVariables(
@@ -79,10 +79,33 @@ export function pipelineVariables(
     position: request.note.position ?? null,
   };
   return {
-    AI_FLOW_INPUT: mentions.map((mention) => mention.request.note.body).join('\n\n'),
+    AI_FLOW_INPUT: boundedInput(mentions.map((mention) => mention.request.note.body)),
     AI_FLOW_CONTEXT: JSON.stringify(context),
     AI_FLOW_EVENT: request.event,
+    AI_FLOW_THREAD: threadSlug(request, context.discussion_id),
   };
+}
+
+/**
+ * A short `[a-z0-9-]` key per thread, for the template's `resource_group` (runs in one thread never
+ * overlap, a second guard behind the service's own) and the pipeline's name. An addition to design §4.
+ */
+export function threadSlug(request: FlowRequest, discussionId: string | null): string {
+  const { noteable } = request;
+  const kind = { Issue: 'issue', MergeRequest: 'mr', Commit: 'commit', Snippet: 'snippet' }[noteable.type];
+  const which = noteable.type === 'Commit' ? (noteable.commitSha ?? '').slice(0, 12) : String(noteable.iid ?? noteable.id ?? 0);
+  const thread = (discussionId ?? `note${request.note.id}`).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 12);
+  return `${kind}-${which}-${thread}`;
+}
+
+/** GitLab limits a variable's value (gitlab.com: 120 KiB); the runner reads full notes by id anyway. */
+export const MAX_INPUT_CHARS = 60_000;
+
+function boundedInput(bodies: string[]): string {
+  const joined = bodies.join('\n\n');
+  if (joined.length <= MAX_INPUT_CHARS) return joined;
+  const notice = `\n\n[claude-gitlab-flow: ${joined.length - MAX_INPUT_CHARS} more characters cut; the runner reads the notes in full]`;
+  return joined.slice(0, MAX_INPUT_CHARS - notice.length) + notice;
 }
 
 /** The request whose thread and noteable a run answers in: its last mention's. */

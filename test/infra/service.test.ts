@@ -76,6 +76,8 @@ describe('service stack', () => {
       GITLAB_URL: 'https://gitlab.com',
       GOOGLE_CLOUD_PROJECT: 'my-gcp-project',
       PUBSUB_TOPIC: expect.stringMatching(/^\$\{google_pubsub_topic\.queue_topic_\w+\.name\}$/),
+      PUBSUB_DEAD_LETTER_TOPIC: expect.stringMatching(/^\$\{google_pubsub_topic\.queue_dead-letter_\w+\.name\}$/),
+      MAX_DELIVERY_ATTEMPTS: '10',
       PUBSUB_PUSH_AUDIENCE: audience,
       PUBSUB_PUSH_SERVICE_ACCOUNT: expect.stringMatching(/^\$\{google_service_account\.queue_push-account_\w+\.email\}$/),
       STORE: 'firestore',
@@ -127,9 +129,10 @@ describe('service stack', () => {
     ]);
   });
 
-  it('gives the runtime account exactly: publisher on its topic, accessor on each secret, its Firestore database', () => {
+  it('gives the runtime account exactly: publisher on its topic and its dead-letter topic, accessor on each secret, its Firestore database', () => {
     expect(grantsTo(service, accountRef(service, 'claude-gitlab-flow-run'))).toEqual([
       ['google_project_iam_member', 'roles/datastore.user', 'resource.name == "projects/my-gcp-project/databases/claude-gitlab-flow"'],
+      ['google_pubsub_topic_iam_member', 'roles/pubsub.publisher', expect.stringMatching(/queue_dead-letter_\w+\.name/)],
       ['google_pubsub_topic_iam_member', 'roles/pubsub.publisher', expect.stringMatching(/queue_topic_\w+\.name/)],
       ...['gitlab-token', 'trigger-token', 'webhook-secret'].map((s) => [
         'google_secret_manager_secret_iam_member',

@@ -68,6 +68,7 @@ describe('pipelineVariables', () => {
       triggered_at: '2026-11-26T03:00:02.000Z',
       position: null,
     });
+    expect(variables.AI_FLOW_THREAD).toMatch(/^issue-17-[0-9a-f]{12}$/);
     expect(Object.values(variables).every((value) => typeof value === 'string')).toBe(true);
     expect(variables.AI_FLOW_CONTEXT.length).toBeLessThan(2048);
   });
@@ -77,6 +78,15 @@ describe('pipelineVariables', () => {
     const context = JSON.parse(pipelineVariables([{ noteId: request.note.id, request }], 1, 'https://g').AI_FLOW_CONTEXT);
     expect(context.noteable.type).toBe('Commit');
     expect(context.noteable.commit_sha).toMatch(/^[0-9a-f]{40}$/);
+  });
+});
+
+describe('AI_FLOW_INPUT bound', () => {
+  it('cuts a huge input with a notice and stays under GitLab variable limits', () => {
+    const request = requestOf(noteOnIssuePayload({ body: `@claude ${'y'.repeat(200_000)}` }));
+    const input = pipelineVariables([{ noteId: request.note.id, request }], 1, 'https://g').AI_FLOW_INPUT;
+    expect(input.length).toBe(60_000);
+    expect(input).toMatch(/more characters cut; the runner reads the notes in full\]$/);
   });
 });
 
