@@ -1,7 +1,7 @@
 # One image, two entry points:
 #   node dist/service/cli.js serve   the Cloud Run webhook service (the default CMD)
-#   node dist/service/cli.js run     the in-CI-job runner (the CI job image also needs the `claude` CLI:
-#                                    npm install -g @anthropic-ai/claude-code; the CI templates add it)
+#   claude-gitlab-flow run           the in-CI-job runner, with Claude Code's native `claude` binary on PATH
+#                                    (the one @anthropic-ai/claude-agent-sdk pins for linux-x64)
 # test/docker/dockerfile.test.ts executes this file's steps on a clean copy of the repository, so keep
 # to the instructions it understands (FROM … AS, WORKDIR, COPY [--from], RUN, ENV, USER, EXPOSE, CMD).
 
@@ -27,6 +27,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 COPY --from=build /app/dist ./dist
+COPY bin/claude-gitlab-flow /usr/local/bin/claude-gitlab-flow
+COPY --from=build /app/node_modules/@anthropic-ai/claude-agent-sdk-linux-x64/claude /usr/local/bin/claude
 USER node
 EXPOSE 8080
 CMD ["node", "dist/service/cli.js", "serve"]

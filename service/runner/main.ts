@@ -19,7 +19,7 @@ const USAGE = `Usage: claude-gitlab-flow run
 
 Answers one @claude request inside a GitLab CI job started by the claude-gitlab-flow service.
 Reads AI_FLOW_INPUT, AI_FLOW_CONTEXT, AI_FLOW_EVENT, GitLab's predefined CI_* variables and GITLAB_TOKEN.
-See docs/gitlab-side.md ("The runner contract").`;
+See README.md ("The runner contract").`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = (message: string) => process.stderr.write(`[claude-gitlab-flow] ${redactSecrets(message, secretValues(env))}\n`);

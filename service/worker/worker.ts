@@ -41,6 +41,12 @@ export interface WorkerDeps {
 
 class StopRequested extends Error {}
 
+const HANDSHAKE_TTL_MS = 7 * 24 * 3600_000;
+
+function pipelineHandshakeKey(projectId: number, pipelineId: number): string {
+  return `pipeline-attached-or-finished:${projectId}:${pipelineId}`;
+}
+
 export function createWorker(deps: WorkerDeps): WorkHandler {
   const worker = new Worker(deps);
   return (delivery) => worker.handle(delivery);
@@ -254,6 +260,12 @@ class Worker {
     await store.attachPipeline(run.projectId, runId, pipeline.id);
     await store.updateRun(runId, { state: 'triggered', pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref }, clock.now(), ['announced', 'waiting']);
     log.info({ pipelineId: pipeline.id, ref, refReason: reason }, 'pipeline triggered');
+    if (!(await store.rememberOnce(pipelineHandshakeKey(run.projectId, pipeline.id), clock.now(), HANDSHAKE_TTL_MS))) {
+      // Its Pipeline Hook came first (a pipeline that ended at once) and found no slot to free: free it now.
+      await store.releaseSlot(run.projectId, { runId });
+      log.info({ pipelineId: pipeline.id }, 'pipeline had already finished: slot released');
+      await this.drainProject(run.projectId, log);
+    }
     const trackingDiscussionId = run.trackingDiscussionId;
     if (trackingDiscussionId) {
       const trackingNoteId = run.trackingNoteId;
@@ -283,7 +295,13 @@ class Worker {
 
   private async handlePipelineEvent(event: PipelineEvent, log: Logger): Promise<HandlerOutcome> {
     if (!FINISHED_PIPELINE_STATUSES.has(event.status)) return { kind: 'ack' };
-    const released = await this.deps.store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
+    const { store, clock } = this.deps;
+    let released = await store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
+    // No slot names this pipeline yet when the hook beats the worker's record of the trigger. Both sides
+    // then meet at one atomic key, and whichever arrives second frees the slot.
+    if (!released && !(await store.rememberOnce(pipelineHandshakeKey(event.projectId, event.pipelineId), clock.now(), HANDSHAKE_TTL_MS))) {
+      released = await store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
+    }
     log.info({ releasedRun: released }, 'pipeline finished: slot released');
     await closeOutEndedPipeline(this.deps.gitlab, event, log);
     await this.drainProject(event.projectId, log);

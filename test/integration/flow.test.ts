@@ -256,6 +256,21 @@ describe('per-project concurrency', () => {
   });
 });
 
+describe('a pipeline that ends at once', () => {
+  it('still frees its slot when its Pipeline Hook beats the worker', async () => {
+    world = await startFlowWorld({ env: { MAX_CONCURRENT_PIPELINES: '1', DEBOUNCE_MS: '100' } });
+    const { gitlab, project, users } = world;
+    // GitLab sends the hook while the trigger call is still returning (a pipeline whose jobs all fail at once).
+    gitlab.onPipelineCreated((pipeline) => void gitlab.finishPipeline(project.id, pipeline.id, 'failed'));
+    for (let i = 0; i < 3; i += 1) {
+      const issue = gitlab.addIssue(project.id, { title: `Fast ${i}`, authorId: users.dana.id });
+      gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: `@claude fast ${i}`, authorId: users.dana.id });
+    }
+    await eventually('all three pipelines, one at a time', () => gitlab.pipelines(project.id).length === 3);
+    expect(gitlab.maxConcurrentUnfinishedPipelines(project.id)).toBe(1);
+  });
+});
+
 describe('GitLab failures', () => {
   it('retries a 429 on the trigger call after Retry-After, and a 500, and still starts exactly one pipeline', async () => {
     world = await startFlowWorld();
