@@ -28,10 +28,8 @@ export interface RunDoc {
   expireAt: Timestamp;
 }
 
-export interface SlotsDoc {
-  leases: Record<string, { expiresAt: number; pipelineId: number | null; threadKey: string }>;
-  waiting: Array<{ runId: string; threadKey: string }>;
-}
+/** A project's slots are stored as they are kept in memory (see slots.ts). */
+export type { ProjectSlots as SlotsDoc } from './slots.js';
 
 export function encodeMention(mention: PendingMention): string {
   return JSON.stringify(mention);

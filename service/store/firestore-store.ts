@@ -11,7 +11,8 @@ import {
   type SlotsDoc,
   type ThreadDoc,
 } from './firestore-codec.js';
-import { byNoteOrder, grantableRuns } from './memory-store.js';
+import { byNoteOrder } from './memory-store.js';
+import * as slots from './slots.js';
 import type {
   ClaimThreadResult,
   CoordinationStore,
@@ -205,45 +206,15 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async acquireSlot(projectId: number, runId: string, threadKey: string, limit: number, now: number, leaseMs: number): Promise<SlotResult> {
-    return this.updateSlots(projectId, (slots): SlotResult => {
-      for (const [id, lease] of Object.entries(slots.leases)) if (lease.expiresAt <= now) delete slots.leases[id];
-      const held = slots.leases[runId];
-      if (held) {
-        held.expiresAt = now + leaseMs;
-        return { granted: true };
-      }
-      if (!slots.waiting.some((entry) => entry.runId === runId)) slots.waiting.push({ runId, threadKey });
-      if (grantableRuns({ leases: new Map(Object.entries(slots.leases)), waiting: slots.waiting }, limit).includes(runId)) {
-        slots.waiting = slots.waiting.filter((entry) => entry.runId !== runId);
-        slots.leases[runId] = { expiresAt: now + leaseMs, pipelineId: null, threadKey };
-        return { granted: true };
-      }
-      return { granted: false, position: slots.waiting.findIndex((entry) => entry.runId === runId) + 1 };
-    });
+    return this.updateSlots(projectId, (doc) => slots.acquire(doc, runId, threadKey, limit, now, leaseMs));
   }
 
   async attachPipeline(projectId: number, runId: string, pipelineId: number): Promise<void> {
-    await this.updateSlots(projectId, (slots) => {
-      const lease = slots.leases[runId];
-      if (lease) lease.pipelineId = pipelineId;
-    });
+    await this.updateSlots(projectId, (doc) => slots.attach(doc, runId, pipelineId));
   }
 
   async releaseSlot(projectId: number, by: { runId: string } | { pipelineId: number }): Promise<string | null> {
-    return this.updateSlots(projectId, (slots) => {
-      let released: string | null = null;
-      for (const [id, lease] of Object.entries(slots.leases)) {
-        if ('runId' in by ? id === by.runId : lease.pipelineId === by.pipelineId) {
-          delete slots.leases[id];
-          released = id;
-        }
-      }
-      if ('runId' in by && slots.waiting.some((entry) => entry.runId === by.runId)) {
-        slots.waiting = slots.waiting.filter((entry) => entry.runId !== by.runId);
-        released ??= by.runId;
-      }
-      return released;
-    });
+    return this.updateSlots(projectId, (doc) => slots.release(doc, by));
   }
 
   async waitingRuns(projectId: number): Promise<string[]> {
@@ -251,10 +222,7 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async activeRuns(projectId: number, now: number): Promise<string[]> {
-    const slots = await this.readSlots(projectId);
-    return Object.entries(slots.leases)
-      .filter(([, lease]) => lease.expiresAt > now)
-      .map(([id]) => id);
+    return slots.liveRuns(await this.readSlots(projectId), now);
   }
 
   /** Read-modify-write of a project's slot document in one transaction (written back only if changed). */
@@ -262,17 +230,17 @@ export class FirestoreStore implements CoordinationStore {
     const ref = this.slotsRef(projectId);
     return this.transaction(async (tx) => {
       const snap = await tx.get(ref);
-      const before = snap.exists ? (snap.data() as SlotsDoc) : { leases: {}, waiting: [] };
-      const slots = structuredClone(before);
-      const result = change(slots);
-      if (JSON.stringify(slots) !== JSON.stringify(before)) tx.set(ref, slots);
+      const before = snap.exists ? (snap.data() as SlotsDoc) : slots.emptySlots();
+      const after = structuredClone(before);
+      const result = change(after);
+      if (JSON.stringify(after) !== JSON.stringify(before)) tx.set(ref, after);
       return result;
     });
   }
 
   private async readSlots(projectId: number): Promise<SlotsDoc> {
     const snap = await this.slotsRef(projectId).get();
-    return snap.exists ? (snap.data() as SlotsDoc) : { leases: {}, waiting: [] };
+    return snap.exists ? (snap.data() as SlotsDoc) : slots.emptySlots();
   }
 
   private transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

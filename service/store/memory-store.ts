@@ -8,6 +8,7 @@ import type {
   SlotResult,
   TriggerLockResult,
 } from './types.js';
+import * as slots from './slots.js';
 
 // The embedded store: one process, so every method is atomic by running to completion without an await
 // in between. Semantics match the Firestore store exactly (the contract suite runs on both).
@@ -19,22 +20,6 @@ interface ThreadState {
   runCreatedAt: number[];
 }
 
-interface ProjectSlots {
-  leases: Map<string, SlotLease>;
-  waiting: WaitingRun[];
-}
-
-export interface SlotLease {
-  expiresAt: number;
-  pipelineId: number | null;
-  threadKey: string;
-}
-
-export interface WaitingRun {
-  runId: string;
-  threadKey: string;
-}
-
 const MAX_REMEMBERED_KEYS = 100_000;
 
 export class MemoryStore implements CoordinationStore {
@@ -43,7 +28,7 @@ export class MemoryStore implements CoordinationStore {
   private readonly noteRuns = new Map<number, string>();
   private readonly runs = new Map<string, RunRecord>();
   private readonly triggerLocks = new Map<string, { owner: string; at: number }>();
-  private readonly slots = new Map<number, ProjectSlots>();
+  private readonly slots = new Map<number, slots.ProjectSlots>();
 
   async rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean> {
     const expiresAt = this.seen.get(key);
@@ -133,42 +118,15 @@ export class MemoryStore implements CoordinationStore {
   }
 
   async acquireSlot(projectId: number, runId: string, threadKey: string, limit: number, now: number, leaseMs: number): Promise<SlotResult> {
-    const slots = this.projectSlots(projectId);
-    for (const [id, lease] of slots.leases) if (lease.expiresAt <= now) slots.leases.delete(id);
-    const held = slots.leases.get(runId);
-    if (held) {
-      held.expiresAt = now + leaseMs;
-      return { granted: true };
-    }
-    if (!slots.waiting.some((entry) => entry.runId === runId)) slots.waiting.push({ runId, threadKey });
-    const grantable = grantableRuns(slots, limit);
-    if (grantable.includes(runId)) {
-      slots.waiting = slots.waiting.filter((entry) => entry.runId !== runId);
-      slots.leases.set(runId, { expiresAt: now + leaseMs, pipelineId: null, threadKey });
-      return { granted: true };
-    }
-    return { granted: false, position: slots.waiting.findIndex((entry) => entry.runId === runId) + 1 };
+    return slots.acquire(this.projectSlots(projectId), runId, threadKey, limit, now, leaseMs);
   }
 
   async attachPipeline(projectId: number, runId: string, pipelineId: number): Promise<void> {
-    const lease = this.projectSlots(projectId).leases.get(runId);
-    if (lease) lease.pipelineId = pipelineId;
+    slots.attach(this.projectSlots(projectId), runId, pipelineId);
   }
 
   async releaseSlot(projectId: number, by: { runId: string } | { pipelineId: number }): Promise<string | null> {
-    const slots = this.projectSlots(projectId);
-    let released: string | null = null;
-    for (const [id, lease] of slots.leases) {
-      if ('runId' in by ? id === by.runId : lease.pipelineId === by.pipelineId) {
-        slots.leases.delete(id);
-        released = id;
-      }
-    }
-    if ('runId' in by && slots.waiting.some((entry) => entry.runId === by.runId)) {
-      slots.waiting = slots.waiting.filter((entry) => entry.runId !== by.runId);
-      released ??= by.runId;
-    }
-    return released;
+    return slots.release(this.projectSlots(projectId), by);
   }
 
   async waitingRuns(projectId: number): Promise<string[]> {
@@ -176,7 +134,7 @@ export class MemoryStore implements CoordinationStore {
   }
 
   async activeRuns(projectId: number, now: number): Promise<string[]> {
-    return [...this.projectSlots(projectId).leases].filter(([, lease]) => lease.expiresAt > now).map(([id]) => id);
+    return slots.liveRuns(this.projectSlots(projectId), now);
   }
 
   private thread(threadKey: string): ThreadState {
@@ -188,13 +146,13 @@ export class MemoryStore implements CoordinationStore {
     return thread;
   }
 
-  private projectSlots(projectId: number): ProjectSlots {
-    let slots = this.slots.get(projectId);
-    if (!slots) {
-      slots = { leases: new Map(), waiting: [] };
-      this.slots.set(projectId, slots);
+  private projectSlots(projectId: number): slots.ProjectSlots {
+    let project = this.slots.get(projectId);
+    if (!project) {
+      project = slots.emptySlots();
+      this.slots.set(projectId, project);
     }
-    return slots;
+    return project;
   }
 }
 
@@ -202,22 +160,4 @@ export class MemoryStore implements CoordinationStore {
 export function byNoteOrder(a: PendingMention, b: PendingMention): number {
   const at = a.request.note.createdAt.localeCompare(b.request.note.createdAt);
   return at !== 0 ? at : a.noteId - b.noteId;
-}
-
-/**
- * Which waiting runs may take a slot now: the line in order, skipping runs whose thread already holds a
- * slot (or was just picked), until the free slots are used up. Shared with the Firestore store.
- */
-export function grantableRuns(slots: { leases: Map<string, { threadKey: string }>; waiting: WaitingRun[] }, limit: number): string[] {
-  let free = limit - slots.leases.size;
-  const busyThreads = new Set([...slots.leases.values()].map((lease) => lease.threadKey));
-  const grantable: string[] = [];
-  for (const entry of slots.waiting) {
-    if (free <= 0) break;
-    if (busyThreads.has(entry.threadKey)) continue;
-    grantable.push(entry.runId);
-    busyThreads.add(entry.threadKey);
-    free -= 1;
-  }
-  return grantable;
 }
