@@ -294,6 +294,16 @@ describe('Dockerfile', () => {
     expect(result.stdout).toContain('claude-gitlab-flow run');
   });
 
+  it('puts the runner command and Claude Code on PATH for the CI job', () => {
+    const launcher = inStage(runtime, '/usr/local/bin/claude-gitlab-flow');
+    expect(readFileSync(launcher, 'utf8')).toContain('exec node /app/dist/service/cli.js "$@"');
+    expect(lstatSync(launcher).mode & 0o111).not.toBe(0);
+    const claude = inStage(runtime, '/usr/local/bin/claude');
+    expect(lstatSync(claude).mode & 0o111).not.toBe(0);
+    const version = execFileSync(claude, ['--version'], { encoding: 'utf8', timeout: 60_000 });
+    expect(version).toMatch(/\d+\.\d+\.\d+/);
+  });
+
   it('serves /healthz on PORT, and exits 0 with "shut down cleanly" on SIGTERM', async () => {
     // A GitLab stand-in, so the start-up token check stays on this machine.
     const tokens: Array<string | undefined> = [];
