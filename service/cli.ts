@@ -33,15 +33,22 @@ async function main(argv: string[]): Promise<number> {
     process.once(signal, () => {
       logger.info({ signal }, 'signal received');
       service.stop().then(
-        () => process.exit(0),
+        () => exitAfterFlush(logger, 0),
         (error: Error) => {
           logger.error({ err: error.message }, 'shutdown failed');
-          process.exit(1);
+          exitAfterFlush(logger, 1);
         },
       );
     });
   }
   return -1;
+}
+
+/** Log lines are written asynchronously: write out what is buffered, then exit. */
+function exitAfterFlush(logger: ReturnType<typeof createLogger>, code: number): void {
+  logger.flush(() => process.exit(code));
+  // Never hang on a stuck stdout.
+  setTimeout(() => process.exit(code), 2000).unref();
 }
 
 main(process.argv.slice(2)).then(

@@ -14,6 +14,8 @@ export interface AppDeps extends WebhookRouteDeps {
 export function buildApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Webhook and push answers are never cached: no ETag hashing per response.
+  app.set('etag', false);
   app.set('trust proxy', true);
 
   app.get('/healthz', (_req, res) => {

@@ -5,6 +5,7 @@ import { classifyWebhook, type ClassifyConfig } from '../ingest/classify.js';
 import type { Logger } from '../log.js';
 import type { CoordinationStore } from '../store/types.js';
 import { HttpError } from './http-error.js';
+import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
 import { createTokenVerifier } from './webhook-token.js';
 
@@ -32,44 +33,50 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
   const verifyToken = createTokenVerifier(deps.webhookSecrets);
   const now = deps.now ?? Date.now;
 
-  router.post(
-    '/webhooks/gitlab',
+  router.post('/webhooks/gitlab', async (req: Request, res: Response) => {
     // The token is checked before the body is read: unauthenticated bytes are never parsed.
-    (req, _res, next) => next(verifyToken(req.get('x-gitlab-token')) ? undefined : new HttpError(401, 'invalid or missing X-Gitlab-Token')),
-    express.raw({ type: () => true, limit: deps.maxBodyBytes }),
-    async (req: Request, res: Response) => {
-      const log = requestLogger(deps.logger, req, deps.googleProjectId);
-      if (deps.isShuttingDown()) throw new HttpError(503, 'shutting down; GitLab will retry');
-      const payload = parseJson(req.body);
-      const deliveryId = requestIdOf(req);
-      const classification = classifyWebhook({ eventHeader: req.get('x-gitlab-event'), deliveryId, payload, receivedAt: new Date(now()) }, deps.classifyConfig());
-      if (classification.kind === 'invalid') throw new HttpError(400, classification.reason);
-      if (classification.kind === 'ignore') {
-        log.debug({ reason: classification.reason }, 'webhook ignored');
-        res.status(200).json({ status: 'ignored', reason: classification.reason });
-        return;
-      }
-      const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
-      const keys = dedupeKeys(req, work);
-      const fresh = await rememberAll(deps.store, keys, now());
-      if (!fresh) {
-        log.info({ keys }, 'duplicate delivery');
-        res.status(200).json({ status: 'duplicate', reason: 'this delivery was already accepted' });
-        return;
-      }
-      const projectId = work.kind === 'flow' ? work.request.project.id : work.event.projectId;
-      try {
-        await deps.publish(work, String(projectId));
-      } catch (error) {
-        await Promise.allSettled(keys.map((key) => deps.store.forget(key)));
-        log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
-        throw new HttpError(503, 'could not queue the event; GitLab will retry');
-      }
-      log.info(describeAccepted(work), 'webhook accepted');
-      res.status(202).json({ status: 'queued' });
-    },
-  );
+    if (!verifyToken(req.get('x-gitlab-token'))) throw new HttpError(401, 'invalid or missing X-Gitlab-Token');
+    if (deps.isShuttingDown()) throw new HttpError(503, 'shutting down; GitLab will retry');
+    const body = await readBody(req, deps.maxBodyBytes);
+    // A child logger per request costs more than the rest of an ignored event: make it when needed.
+    let requestLog: Logger | undefined;
+    const log = () => (requestLog ??= requestLogger(deps.logger, req, deps.googleProjectId));
+    const payload = parseJson(body);
+    const deliveryId = requestIdOf(req);
+    const classification = classifyWebhook({ eventHeader: req.get('x-gitlab-event'), deliveryId, payload, receivedAt: new Date(now()) }, deps.classifyConfig());
+    if (classification.kind === 'invalid') throw new HttpError(400, classification.reason);
+    if (classification.kind === 'ignore') {
+      if (deps.logger.isLevelEnabled('debug')) log().debug({ reason: classification.reason }, 'webhook ignored');
+      reply(res, 200, { status: 'ignored', reason: classification.reason });
+      return;
+    }
+    const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
+    const keys = dedupeKeys(req, work);
+    const fresh = await rememberAll(deps.store, keys, now());
+    if (!fresh) {
+      log().info({ keys }, 'duplicate delivery');
+      reply(res, 200, { status: 'duplicate', reason: 'this delivery was already accepted' });
+      return;
+    }
+    const projectId = work.kind === 'flow' ? work.request.project.id : work.event.projectId;
+    try {
+      await deps.publish(work, String(projectId));
+    } catch (error) {
+      await Promise.allSettled(keys.map((key) => deps.store.forget(key)));
+      log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
+      throw new HttpError(503, 'could not queue the event; GitLab will retry');
+    }
+    if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(work), 'webhook accepted');
+    reply(res, 202, { status: 'queued' });
+  });
   return router;
+}
+
+/** A JSON answer without res.json's negotiation and ETag hashing: GitLab only reads the status. */
+function reply(res: Response, status: number, body: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 function parseJson(body: unknown): unknown {
