@@ -8,6 +8,7 @@ import type {
   SlotResult,
   TriggerLockResult,
 } from './types.js';
+import { TERMINAL_RUN_STATES } from './types.js';
 import * as slots from './slots.js';
 
 // The embedded store: one process, so every method is atomic by running to completion without an await
@@ -21,6 +22,9 @@ interface ThreadState {
 }
 
 const MAX_REMEMBERED_KEYS = 100_000;
+/** Finished runs, their note claims and quiet threads are forgotten after this (Firestore: TTL on expireAt). */
+const RETENTION_MS = 7 * 24 * 3600_000;
+const SWEEP_EVERY_MS = 60_000;
 
 export class MemoryStore implements CoordinationStore {
   private readonly seen = new Map<string, number>();
@@ -29,6 +33,7 @@ export class MemoryStore implements CoordinationStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly triggerLocks = new Map<string, { owner: string; at: number }>();
   private readonly slots = new Map<number, slots.ProjectSlots>();
+  private lastSweep = 0;
 
   async rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean> {
     const expiresAt = this.seen.get(key);
@@ -61,6 +66,7 @@ export class MemoryStore implements CoordinationStore {
   }
 
   async claimThread(threadKey: string, seq: number, noteId: number, runId: string, now: number, budgetWindowMs: number): Promise<ClaimThreadResult> {
+    this.sweep(now);
     const claimedBy = this.noteRuns.get(noteId);
     if (claimedBy) return { status: 'claimed-by', runId: claimedBy };
     const thread = this.thread(threadKey);
@@ -135,6 +141,23 @@ export class MemoryStore implements CoordinationStore {
 
   async activeRuns(projectId: number, now: number): Promise<string[]> {
     return slots.liveRuns(this.projectSlots(projectId), now);
+  }
+
+  /** A long-running embedded process must not grow without bound: forget what is long finished. */
+  private sweep(now: number): void {
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    const horizon = now - RETENTION_MS;
+    for (const [runId, run] of this.runs) {
+      if (run.updatedAt < horizon && TERMINAL_RUN_STATES.has(run.state)) {
+        this.runs.delete(runId);
+        this.triggerLocks.delete(runId);
+        for (const mention of run.mentions) this.noteRuns.delete(mention.noteId);
+      }
+    }
+    for (const [key, thread] of this.threads) {
+      if (thread.pending.size === 0 && thread.runCreatedAt.every((at) => at < horizon) && thread.quietUntil < horizon) this.threads.delete(key);
+    }
   }
 
   private thread(threadKey: string): ThreadState {
