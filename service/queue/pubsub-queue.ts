@@ -31,7 +31,11 @@ export interface PubSubQueueOptions {
   createIfMissing?: boolean;
   /** Default 10 (the memory queue's too). */
   maxDeliveryAttempts?: number;
-  /** Flow control: messages handled at once by this instance (default 32). */
+  /**
+   * Flow control: messages handled at once by this instance (default 1000, the client library's own).
+   * Handlers mostly wait (a debounce window, a project slot) while holding their message, so this bounds
+   * how many mentions can coalesce per window, and a low bound lets slot waiters starve Pipeline Hooks.
+   */
   maxConcurrentHandlers?: number;
   /** Give up waiting for a publish confirmation after this long (default 5 s): ingest answers 503. */
   publishTimeoutMs?: number;
@@ -128,7 +132,7 @@ export class PubSubQueue implements WorkQueue {
   private openPull(name: string): void {
     if (this.subscription) return;
     const subscription = this.pubsub.subscription(name, {
-      flowControl: { maxMessages: this.options.maxConcurrentHandlers ?? 32, allowExcessMessages: false },
+      flowControl: { maxMessages: this.options.maxConcurrentHandlers ?? 1000, allowExcessMessages: false },
     });
     this.subscription = subscription;
     subscription.on('message', (message: Message) => this.onMessage(message));

@@ -7,7 +7,7 @@ import type { GitLabApi, GitLabUser } from '../gitlab/api.js';
 import { GitLabApiError, isTransient } from '../gitlab/errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
-import type { CoordinationStore, PendingMention, RunRecord } from '../store/types.js';
+import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '../store/types.js';
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { closeOutEndedPipeline } from './close-out.js';
 import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
@@ -216,9 +216,9 @@ class Worker {
     const deadline = clock.now() + holdMs;
     let pollMs = 250;
     for (;;) {
-      const slot = await store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
-      if (slot.granted) return true;
-      if (run.state !== 'waiting' && (await store.updateRun(run.runId, { state: 'waiting' }, clock.now(), ['announced']))) {
+      const slot = await this.requestSlot(run);
+      if (slot === 'finished' || (slot !== 'busy' && slot.granted)) return true;
+      if (slot !== 'busy' && run.state !== 'waiting' && (await store.updateRun(run.runId, { state: 'waiting' }, clock.now(), ['announced']))) {
         run = { ...run, state: 'waiting' };
         log.info({ position: slot.position }, 'project at its pipeline limit: run queued');
         const request = runRequest(run);
@@ -232,6 +232,25 @@ class Worker {
       if (clock.now() >= deadline || this.deps.shutdown.aborted) return false;
       await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), this.deps.shutdown);
       pollMs = Math.min(pollMs * 2, 2000);
+    }
+  }
+
+  /**
+   * One slot request, under the run's lock and only while the run is unfinished. Another delivery of the
+   * same run may trigger it meanwhile, and its pipeline may end and free the slot (on the Firestore
+   * emulator a contended acquire can take seconds): a request after that would put the finished run
+   * back in the line, or lease it a slot, for nobody, until the lease expires.
+   */
+  private async requestSlot(run: RunRecord): Promise<SlotResult | 'finished' | 'busy'> {
+    const { store, clock, config } = this.deps;
+    const owner = `${this.instanceId}:${randomUUID()}`;
+    if ((await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') return 'busy';
+    try {
+      const current = await store.getRun(run.runId);
+      if (!current || TERMINAL_RUN_STATES.has(current.state)) return 'finished';
+      return await store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
+    } finally {
+      await store.unlockTrigger(run.runId, owner);
     }
   }
 
@@ -322,12 +341,14 @@ class Worker {
   /** Runs a step of a run under its lock; another live holder means "try again shortly". */
   private async withRunLock(run: RunRecord, step: () => Promise<void>): Promise<HandlerOutcome | 'done'> {
     const { store, clock } = this.deps;
-    const lock = await store.lockTrigger(run.runId, this.instanceId, clock.now(), this.runLockStaleMs);
+    // One owner per attempt, not per instance: two deliveries of one run in the same instance must exclude each other too.
+    const owner = `${this.instanceId}:${randomUUID()}`;
+    const lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs);
     if (lock === 'busy') return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
     try {
       await step();
     } finally {
-      await store.unlockTrigger(run.runId, this.instanceId);
+      await store.unlockTrigger(run.runId, owner);
     }
     return 'done';
   }
