@@ -1,0 +1,117 @@
+import type { FlowContextV1 } from '../../../service/domain.js';
+import type { FirestoreStore } from '../../../service/store/firestore-store.js';
+import type { PipelineRecord } from '../../support/gitlab-standin/index.js';
+import type { Cluster } from './cluster.js';
+import type { DeliveryRecord } from './front-door.js';
+import type { ExpectedRun, SentNote } from './workload.js';
+
+// What the multi-instance tests assert, read from the stand-in GitLab's records (pipelines and their
+// variables, the concurrency high-water mark), the front door's (which deliveries were acknowledged)
+// and, for "drained", the store's documents.
+
+export interface PipelineView {
+  id: number;
+  projectId: number;
+  status: string;
+  noteIds: number[];
+  input: string;
+}
+
+export function pipelineViews(pipelines: PipelineRecord[]): PipelineView[] {
+  return pipelines.map((pipeline) => {
+    const context = JSON.parse(pipeline.variables.AI_FLOW_CONTEXT ?? '{}') as Partial<FlowContextV1>;
+    return { id: pipeline.id, projectId: pipeline.projectId, status: pipeline.status, noteIds: context.trigger_note_ids ?? [], input: pipeline.variables.AI_FLOW_INPUT ?? '' };
+  });
+}
+
+/**
+ * The runs as they happened, keyed like the expectation (`thread/burst` of each pipeline's first note),
+ * so `toEqual` shows exactly which burst went wrong and how.
+ */
+export function runsByBurst(pipelines: PipelineView[], sent: SentNote[]): Record<string, Array<{ noteIds: number[]; input: string }>> {
+  const noteById = new Map(sent.map((note) => [note.id, note]));
+  const runs: Record<string, Array<{ noteIds: number[]; input: string }>> = {};
+  for (const pipeline of pipelines) {
+    const first = noteById.get(pipeline.noteIds[0] as number);
+    const key = first ? `${first.thread}/${first.burst}` : `unknown notes ${pipeline.noteIds.join(',')}`;
+    (runs[key] ??= []).push({ noteIds: pipeline.noteIds, input: pipeline.input });
+  }
+  return runs;
+}
+
+export function expectedByBurst(expected: ExpectedRun[]): Record<string, Array<{ noteIds: number[]; input: string }>> {
+  return Object.fromEntries(expected.map((run) => [`${run.thread}/${run.burst}`, [{ noteIds: run.noteIds, input: run.input }]]));
+}
+
+/** Note ids that appear in more than one pipeline. */
+export function notesTriggeredTwice(pipelines: PipelineView[]): number[] {
+  const seen = new Map<number, number>();
+  for (const pipeline of pipelines) for (const id of pipeline.noteIds) seen.set(id, (seen.get(id) ?? 0) + 1);
+  return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
+}
+
+/**
+ * Per pipeline: its notes are sent, authorised, of one thread, in note order, and its input is their
+ * bodies in that order. Returns a description of each pipeline that breaks one of these.
+ */
+export function malformedPipelines(pipelines: PipelineView[], sent: SentNote[]): string[] {
+  const noteById = new Map(sent.map((note) => [note.id, note]));
+  const problems: string[] = [];
+  for (const pipeline of pipelines) {
+    const notes = pipeline.noteIds.map((id) => noteById.get(id));
+    if (notes.length === 0 || notes.some((note) => !note)) problems.push(`pipeline ${pipeline.id}: notes ${pipeline.noteIds} not all sent by the test`);
+    else if (notes.some((note) => !note?.authorised)) problems.push(`pipeline ${pipeline.id}: an unauthorised note ran`);
+    else if (new Set(notes.map((note) => note?.thread)).size !== 1) problems.push(`pipeline ${pipeline.id}: notes from several threads`);
+    else if (pipeline.noteIds.some((id, i) => i > 0 && id <= (pipeline.noteIds[i - 1] as number))) problems.push(`pipeline ${pipeline.id}: notes out of order ${pipeline.noteIds}`);
+    else if (pipeline.input !== notes.map((note) => note?.body).join('\n\n')) problems.push(`pipeline ${pipeline.id}: input is not the notes' bodies in order`);
+  }
+  return problems;
+}
+
+/** Note ids whose Note Hook some instance answered with 2xx (GitLab saw it acknowledged). */
+export function acknowledgedNoteIds(records: DeliveryRecord[]): Set<number> {
+  return new Set(records.filter((record) => record.noteId !== null && record.status >= 200 && record.status < 300).map((record) => record.noteId as number));
+}
+
+export interface Leftovers {
+  /** Runs not in a terminal state (claimed, announced, waiting), with their notes. */
+  openRuns: Array<{ runId: string; state: string; noteIds: number[] }>;
+  /** Threads still holding mentions that wait for quiet. */
+  pendingThreads: string[];
+  /** Projects with a leased slot or a waiting line. */
+  busyProjects: Array<{ projectId: string; leases: string[]; waiting: string[] }>;
+}
+
+/** What the store still holds that is not finished work. */
+export async function leftovers(store: FirestoreStore, prefix: string): Promise<Leftovers> {
+  const [runs, threads, slots] = await Promise.all(['runs', 'threads', 'slots'].map((name) => store.db.collection(`${prefix}${name}`).get()));
+  return {
+    openRuns: (runs?.docs ?? [])
+      .map((doc) => {
+        const record = JSON.parse(String(doc.get('record'))) as { runId: string; state: string; mentions: Array<{ noteId: number }> };
+        return { runId: record.runId, state: record.state, noteIds: record.mentions.map((mention) => mention.noteId) };
+      })
+      .filter((run) => !['triggered', 'failed', 'skipped'].includes(run.state)),
+    pendingThreads: (threads?.docs ?? []).filter((doc) => Object.keys((doc.get('pending') as object | undefined) ?? {}).length > 0).map((doc) => doc.id),
+    busyProjects: (slots?.docs ?? [])
+      .map((doc) => ({ projectId: doc.id, leases: Object.keys((doc.get('leases') as object | undefined) ?? {}), waiting: ((doc.get('waiting') as Array<{ runId: string }> | undefined) ?? []).map((entry) => entry.runId) }))
+      .filter((project) => project.leases.length > 0 || project.waiting.length > 0),
+  };
+}
+
+/** The highest number of unfinished pipelines each project had at once. */
+export function concurrencyHighWater(cluster: Cluster): number[] {
+  return cluster.projects.map((project) => cluster.gitlab.maxConcurrentUnfinishedPipelines(project.id));
+}
+
+/** Waits until `check` is truthy, polling; fails naming `what` after `timeoutMs`. */
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await check();
+    if (last) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 500)})`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
