@@ -33,7 +33,9 @@ export class MemoryQueue implements WorkQueue {
 
   constructor(options: MemoryQueueOptions = {}) {
     this.options = {
-      maxConcurrentHandlers: options.maxConcurrentHandlers ?? 32,
+      // Handlers mostly wait (a debounce window, a project slot): a low cap would let waiters starve the
+      // mentions and Pipeline Hooks that end those waits, as on Pub/Sub (its flow control: 1000 too).
+      maxConcurrentHandlers: options.maxConcurrentHandlers ?? 1000,
       maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,
       minBackoffMs: options.minBackoffMs ?? 200,
       maxBackoffMs: options.maxBackoffMs ?? 30_000,
