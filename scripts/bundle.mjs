@@ -11,7 +11,9 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  external: ['@google-cloud/*', 'google-auth-library'],
+  // The Google wiring stays its own module (tsc emits it beside the bundle): bundled, its imports of the
+  // Google clients would be hoisted to the top of the bundle and load at every start.
+  external: ['@google-cloud/*', 'google-auth-library', './backends-google.js'],
   // express and friends are CommonJS and call require(); give the ESM bundle one.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

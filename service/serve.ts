@@ -27,16 +27,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   const backends = await createBackends(config, logger);
   const handler = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
 
-  // Learn the bot's own username in the background: ingest uses it as a cheap first loop guard, the
-  // worker checks ids anyway, and start-up must not wait on GitLab.
   let selfUsername: string | null = null;
-  gitlab
-    .currentUser()
-    .then((user) => {
-      selfUsername = user.username;
-      logger.info({ botUser: user.username, botUserId: user.id }, 'GitLab token works');
-    })
-    .catch((error: Error) => logger.error({ err: error.message }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
 
   const app = buildApp({
     logger,
@@ -58,6 +49,17 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   const address = server.address();
   const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${config.port}`;
   logger.info({ instanceId, url, config: describeConfig(config) }, 'claude-gitlab-flow is listening');
+  // Learn the bot's own username once listening: ingest uses it as a cheap first loop guard, the worker
+  // checks ids anyway, and start-up must not wait on GitLab (nor load the HTTP client before /healthz).
+  setTimeout(() => {
+    gitlab
+      .currentUser()
+      .then((user) => {
+        selfUsername = user.username;
+        logger.info({ botUser: user.username, botUserId: user.id }, 'GitLab token works');
+      })
+      .catch((error: Error) => logger.error({ err: error.message }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
+  }, 100).unref();
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
