@@ -343,14 +343,8 @@ class Worker {
     const { store, clock } = this.deps;
     // One owner per attempt, not per instance: two deliveries of one run in the same instance must exclude each other too.
     const owner = `${this.instanceId}:${randomUUID()}`;
-    // Another attempt holds the run: wait for it (or, if its instance died, for its lock to go stale)
-    // rather than hand the message back at once. Each hand-back spends a delivery attempt, and
-    // redeliveries a few seconds apart would dead-letter the run before a dead instance's lock goes stale.
-    const deadline = clock.now() + this.runLockStaleMs + 5000;
-    while ((await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') {
-      if (clock.now() >= deadline || this.deps.shutdown.aborted) return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
-      await clock.sleep(1000, this.deps.shutdown);
-    }
+    const lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs);
+    if (lock === 'busy') return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
     try {
       await step();
     } finally {
