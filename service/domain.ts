@@ -77,7 +77,11 @@ export interface PipelineEvent {
 
 /** What travels on the queue. */
 export type QueuedWork =
-  | { kind: 'flow'; request: FlowRequest }
+  /**
+   * `seq`: the mention's place in its thread's debounce window, recorded by ingest before the 202 (so
+   * that time in the queue, a redelivery or a crash cannot split a burst). Absent: the worker records it.
+   */
+  | { kind: 'flow'; request: FlowRequest; seq?: number }
   | { kind: 'pipeline'; event: PipelineEvent }
   /** A slot may have freed in this project: start whoever waits first. */
   | { kind: 'wake'; projectId: number };

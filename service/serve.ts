@@ -35,6 +35,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
     maxBodyBytes: config.maxBodyBytes,
     classifyConfig: () => ({ triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, gitlabUrl: config.gitlabUrl, selfUsername }),
     store: backends.store,
+    debounceMs: config.debounceMs,
     publish: (work, key) => backends.queue.publish(work, key),
     googleProjectId: config.google.projectId,
     isShuttingDown: () => shuttingDown,

@@ -17,7 +17,9 @@ export interface WebhookRouteDeps {
   webhookSecrets: string[];
   maxBodyBytes: number;
   classifyConfig: () => ClassifyConfig;
-  store: Pick<CoordinationStore, 'rememberOnce' | 'forget'>;
+  store: Pick<CoordinationStore, 'rememberOnce' | 'forget' | 'recordMention'>;
+  /** The debounce window: ingest opens (or extends) the thread's window as it accepts a mention. */
+  debounceMs: number;
   publish: (work: QueuedWork, orderingKey: string) => Promise<unknown>;
   logger: Logger;
   googleProjectId: string | null;
@@ -60,6 +62,13 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     }
     const projectId = work.kind === 'flow' ? work.request.project.id : work.event.projectId;
     try {
+      // The mention joins its thread's window now, not when a worker gets the message: a burst stays
+      // one run however long its messages spend in the queue. If the publish then fails, the mention
+      // waits in the thread (GitLab's retry, or the thread's next mention, takes it along).
+      if (work.kind === 'flow') {
+        const recorded = await deps.store.recordMention({ noteId: work.request.note.id, request: work.request }, now(), deps.debounceMs);
+        if (recorded.status === 'pending') work.seq = recorded.seq;
+      }
       await deps.publish(work, String(projectId));
     } catch (error) {
       await Promise.allSettled(keys.map((key) => deps.store.forget(key)));

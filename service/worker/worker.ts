@@ -71,7 +71,7 @@ class Worker {
     try {
       switch (delivery.work.kind) {
         case 'flow':
-          return await this.handleMention(delivery.work.request, delivery, log);
+          return await this.handleMention(delivery.work.request, delivery.work.seq, delivery, log);
         case 'pipeline':
           return await this.handlePipelineEvent(delivery.work.event, log);
         case 'wake':
@@ -93,12 +93,17 @@ class Worker {
 
   // ── Debounce and coalescing ────────────────────────────────────────────────────────────────────
 
-  private async handleMention(request: FlowRequest, delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
+  private async handleMention(request: FlowRequest, recordedSeq: number | undefined, delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
     const { store, clock, config } = this.deps;
     // The window counts from when ingest accepted the mention, so time spent in the queue does not
     // stretch it (and a late delivery claims at once instead of waiting a whole window again).
     const acceptedAt = Math.min(clock.now(), Date.parse(request.receivedAt) || clock.now());
-    const recorded = await store.recordMention({ noteId: request.note.id, request }, acceptedAt, config.debounceMs);
+    // Ingest normally recorded the mention already (its seq travels with it); the claim below finds a
+    // note that a run took meanwhile, and the thread's latest quiet time, in the store either way.
+    const recorded =
+      recordedSeq !== undefined
+        ? { status: 'pending' as const, seq: recordedSeq, quietUntil: acceptedAt + config.debounceMs }
+        : await store.recordMention({ noteId: request.note.id, request }, acceptedAt, config.debounceMs);
     if (recorded.status === 'claimed') return this.resumeRun(recorded.runId, delivery, log);
     let quietUntil = recorded.quietUntil;
     for (;;) {

@@ -88,6 +88,36 @@ describe('POST /webhooks/gitlab', () => {
     expect(app.published.length).toBe(before + 1);
   });
 
+  it('records a mention in its thread before answering 202, and sends its place in the thread along', async () => {
+    const first = noteOnIssuePayload({ projectId: 43, noteId: 9101, body: '@claude one', discussionId: 'd'.repeat(40) });
+    const second = noteOnIssuePayload({ projectId: 43, noteId: 9102, body: '@claude two', discussionId: 'd'.repeat(40) });
+    for (const payload of [first, second]) expect((await post(JSON.stringify(payload), webhookHeaders(noteHookEvent(payload)))).status).toBe(202);
+    const [a, b] = app.published.slice(-2).map((entry) => entry.work);
+    expect(a?.kind === 'flow' && b?.kind === 'flow').toBe(true);
+    if (a?.kind !== 'flow' || b?.kind !== 'flow') return;
+    expect(a.request.threadKey).toBe(b.request.threadKey);
+    expect([a.seq, b.seq]).toEqual([1, 2]);
+    // Both already wait in the thread's window: a claim by the later one takes the earlier one along,
+    // whether or not a worker ever saw the earlier message.
+    const claim = await app.store.claimThread(b.request.threadKey, 2, 9102, 'run-ingest', Date.now() + 10_000, 3_600_000);
+    expect(claim.status === 'claimed' && claim.run.mentions.map((mention) => mention.noteId)).toEqual([9101, 9102]);
+  });
+
+  it('answers 503 when the store cannot record the mention, and queues nothing', async () => {
+    const payload = noteOnIssuePayload({ projectId: 44, noteId: 9103 });
+    const before = app.published.length;
+    const recordMention = app.store.recordMention.bind(app.store);
+    app.store.recordMention = () => Promise.reject(new Error('store unavailable'));
+    try {
+      expect((await post(JSON.stringify(payload), webhookHeaders(noteHookEvent(payload)))).status).toBe(503);
+    } finally {
+      app.store.recordMention = recordMention;
+    }
+    expect(app.published.length).toBe(before);
+    // Its dedupe keys were given back: GitLab's retry gets through.
+    expect((await post(JSON.stringify(payload), webhookHeaders(noteHookEvent(payload)))).status).toBe(202);
+  });
+
   it('queues a Pipeline Hook of a Claude pipeline (to free its slot)', async () => {
     const payload = pipelinePayload({ projectId: 41, pipelineId: 77, status: 'success', variables: { AI_FLOW_EVENT: 'mention' } });
     const { status } = await post(JSON.stringify(payload), webhookHeaders('Pipeline Hook'));

@@ -48,6 +48,7 @@ export async function startAppUnderTest(options: { maxBodyBytes?: number; secret
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     classifyConfig: () => ({ triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: 'https://gitlab.example.com', selfUsername: 'claude-bot' }),
     store,
+    debounceMs: 5000,
     publish: async (work, orderingKey) => {
       if (failing) throw new Error('queue unavailable');
       published.push({ work, orderingKey });
