@@ -35,7 +35,7 @@ export interface WorkerDeps {
   newRunId?: () => string;
   /** How long a handler waiting for a project slot keeps its message before handing it back. */
   slotWaitHoldMs?: number;
-  /** A run lock older than this is presumed to belong to a crashed instance. */
+  /** A run lock not renewed for this long is presumed to belong to a crashed instance (its holder renews it every third of this). */
   runLockStaleMs?: number;
 }
 
@@ -63,7 +63,7 @@ class Worker {
     this.instanceId = deps.instanceId ?? randomUUID();
     this.newRunId = deps.newRunId ?? (() => randomUUID());
     this.slotWaitHoldMs = deps.slotWaitHoldMs ?? 240_000;
-    this.runLockStaleMs = deps.runLockStaleMs ?? 90_000;
+    this.runLockStaleMs = deps.runLockStaleMs ?? 20_000;
   }
 
   async handle(delivery: Delivery): Promise<HandlerOutcome> {
@@ -343,19 +343,42 @@ class Worker {
 
   // ── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
-  /** Runs a step of a run under its lock; another live holder means "try again shortly". */
+  /**
+   * Runs a step of a run under its lock. A busy lock is waited for, up to its stale time, rather than
+   * handed back at once: every hand-back spends a delivery attempt, and a crashed instance's lock would
+   * otherwise outlast the attempts of the run's redeliveries, which then end in the dead-letter topic.
+   * The holder renews the lock while its step runs, so only a dead holder's lock goes stale.
+   */
   private async withRunLock(run: RunRecord, step: () => Promise<void>): Promise<HandlerOutcome | 'done'> {
-    const { store, clock } = this.deps;
+    const { store, clock, shutdown } = this.deps;
     // One owner per attempt, not per instance: two deliveries of one run in the same instance must exclude each other too.
     const owner = `${this.instanceId}:${randomUUID()}`;
-    const lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs);
-    if (lock === 'busy') return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
+    const giveUpAt = clock.now() + this.runLockStaleMs + 2000;
+    let pollMs = 250;
+    while ((await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') {
+      if (clock.now() >= giveUpAt || shutdown.aborted) return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
+      await clock.sleep(pollMs, shutdown);
+      pollMs = Math.min(pollMs * 2, 2000);
+    }
+    const stepDone = new AbortController();
+    const renewing = this.renewRunLock(run.runId, owner, stepDone.signal);
     try {
       await step();
     } finally {
+      stepDone.abort();
+      await renewing;
       await store.unlockTrigger(run.runId, owner);
     }
     return 'done';
+  }
+
+  private async renewRunLock(runId: string, owner: string, until: AbortSignal): Promise<void> {
+    const { store, clock } = this.deps;
+    for (;;) {
+      await clock.sleep(this.runLockStaleMs / 3, until);
+      if (until.aborted) return;
+      await store.lockTrigger(runId, owner, clock.now(), this.runLockStaleMs).catch(() => undefined);
+    }
   }
 
   private async sleepUntil(at: number): Promise<void> {
