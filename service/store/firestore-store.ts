@@ -99,6 +99,11 @@ export class FirestoreStore implements CoordinationStore {
     await this.seenRef(key).delete();
   }
 
+  async isRemembered(key: string, now: number): Promise<boolean> {
+    const snap = await this.seenRef(key).get();
+    return snap.exists && (snap.get('expiresAtMs') as number) > now;
+  }
+
   async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
     const threadRef = this.threadRef(mention.request.threadKey);
     return this.transaction(async (tx) => {

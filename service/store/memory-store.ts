@@ -49,6 +49,10 @@ export class MemoryStore implements CoordinationStore {
     this.seen.delete(key);
   }
 
+  async isRemembered(key: string, now: number): Promise<boolean> {
+    return (this.seen.get(key) ?? -Infinity) > now;
+  }
+
   async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
     const claimedBy = this.noteRuns.get(mention.noteId);
     if (claimedBy) return { status: 'claimed', runId: claimedBy };

@@ -75,6 +75,8 @@ export interface CoordinationStore {
   rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean>;
   /** Undo `rememberOnce` (the delivery could not be stored, so its retry must get through). */
   forget(key: string): Promise<void>;
+  /** Whether `rememberOnce` took this key and its TTL has not run out (a read: it remembers nothing). */
+  isRemembered(key: string, now: number): Promise<boolean>;
 
   /** Record a mention (or an edit of one) in its thread's debounce window. Idempotent per note id. */
   recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult>;

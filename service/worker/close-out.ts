@@ -1,5 +1,6 @@
 import type { FlowContextV1, NoteableRef, PipelineEvent } from '../domain.js';
 import type { GitLabApi } from '../gitlab/api.js';
+import { isTransient } from '../gitlab/errors.js';
 import type { Logger } from '../log.js';
 import { isClosedOut } from '../tracking-note.js';
 import { pipelineEndedNote } from './messages.js';
@@ -18,6 +19,8 @@ export async function closeOutEndedPipeline(gitlab: GitLabApi, event: PipelineEv
     await gitlab.editThreadNote(context.project.id, noteable, context.discussion_id, context.tracking_note_id, pipelineEndedNote(event.pipelineId, event.url, event.status));
     log.warn({ trackingNoteId: context.tracking_note_id, status: event.status }, 'pipeline ended before the runner answered: tracking note closed out');
   } catch (error) {
+    // A transient failure retries the hook; a refusal (the note or thread is gone) is only logged.
+    if (isTransient(error)) throw error;
     log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close out the tracking note of an ended pipeline');
   }
 }

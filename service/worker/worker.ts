@@ -41,10 +41,12 @@ export interface WorkerDeps {
 
 class StopRequested extends Error {}
 
-const HANDSHAKE_TTL_MS = 7 * 24 * 3600_000;
+/** Longer than any pipeline's slot lease, so a late attempt still finds the mark. */
+const FINISHED_MARK_TTL_MS = 7 * 24 * 3600_000;
 
-function pipelineHandshakeKey(projectId: number, pipelineId: number): string {
-  return `pipeline-attached-or-finished:${projectId}:${pipelineId}`;
+/** Set by a pipeline's Pipeline Hook (finished), read by the attempt that attaches the pipeline to its slot. */
+function pipelineFinishedKey(projectId: number, pipelineId: number): string {
+  return `pipeline-finished:${projectId}:${pipelineId}`;
 }
 
 export function createWorker(deps: WorkerDeps): WorkHandler {
@@ -282,11 +284,16 @@ class Worker {
       }
     }
     await store.attachPipeline(run.projectId, runId, pipeline.id);
+    // The pipeline may have finished already (it ended at once, or an attempt that died started it long
+    // ago), and its Pipeline Hook then found no slot of ours naming it: free the slot here. The hook marks
+    // the pipeline before it releases by pipeline, and this reads the mark after attaching, so at least
+    // one side sees the other. Checked before the run is marked triggered, so a retry after a crash here
+    // checks again.
+    const finishedAlready = await store.isRemembered(pipelineFinishedKey(run.projectId, pipeline.id), clock.now());
+    if (finishedAlready) await store.releaseSlot(run.projectId, { runId });
     await store.updateRun(runId, { state: 'triggered', pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref }, clock.now(), ['announced', 'waiting']);
     log.info({ pipelineId: pipeline.id, ref, refReason: reason }, 'pipeline triggered');
-    if (!(await store.rememberOnce(pipelineHandshakeKey(run.projectId, pipeline.id), clock.now(), HANDSHAKE_TTL_MS))) {
-      // Its Pipeline Hook came first (a pipeline that ended at once) and found no slot to free: free it now.
-      await store.releaseSlot(run.projectId, { runId });
+    if (finishedAlready) {
       log.info({ pipelineId: pipeline.id }, 'pipeline had already finished: slot released');
       await this.drainProject(run.projectId, log);
     }
@@ -320,15 +327,14 @@ class Worker {
   private async handlePipelineEvent(event: PipelineEvent, log: Logger): Promise<HandlerOutcome> {
     if (!FINISHED_PIPELINE_STATUSES.has(event.status)) return { kind: 'ack' };
     const { store, clock } = this.deps;
-    let released = await store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
-    // No slot names this pipeline yet when the hook beats the worker's record of the trigger. Both sides
-    // then meet at one atomic key, and whichever arrives second frees the slot.
-    if (!released && !(await store.rememberOnce(pipelineHandshakeKey(event.projectId, event.pipelineId), clock.now(), HANDSHAKE_TTL_MS))) {
-      released = await store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
-    }
+    // Marked first: an attempt that attaches this pipeline to its slot after the release below reads the
+    // mark and frees the slot itself (see trigger()).
+    await store.rememberOnce(pipelineFinishedKey(event.projectId, event.pipelineId), clock.now(), FINISHED_MARK_TTL_MS);
+    const released = await store.releaseSlot(event.projectId, { pipelineId: event.pipelineId });
     log.info({ releasedRun: released }, 'pipeline finished: slot released');
-    await closeOutEndedPipeline(this.deps.gitlab, event, log);
     await this.drainProject(event.projectId, log);
+    // Last, and retried (the whole hook, which is idempotent) when GitLab fails transiently.
+    await closeOutEndedPipeline(this.deps.gitlab, event, log);
     return { kind: 'ack' };
   }
 

@@ -57,6 +57,15 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       const results = await Promise.all(Array.from({ length: 10 }, () => store.rememberOnce('race', 0, 1000)));
       expect(results.filter(Boolean)).toHaveLength(1);
     });
+
+    it('tells whether a key is remembered, without remembering it', async () => {
+      expect(await store.isRemembered('mark', 0)).toBe(false);
+      expect(await store.rememberOnce('mark', 0, 1000)).toBe(true);
+      expect(await store.isRemembered('mark', 999)).toBe(true);
+      expect(await store.isRemembered('mark', 1000)).toBe(false);
+      expect(await store.isRemembered('never-marked', 1000)).toBe(false);
+      expect(await store.rememberOnce('never-marked', 1000, 1000)).toBe(true);
+    });
   });
 
   describe('recordMention', () => {

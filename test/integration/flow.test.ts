@@ -308,11 +308,14 @@ describe('GitLab failures', () => {
     gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: '@claude long job', authorId: users.dana.id });
     const [pipeline] = await eventually('a pipeline', () => gitlab.pipelines(project.id)[0] && gitlab.pipelines(project.id));
     await eventually('the tracking note naming the pipeline', () => gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).some((n) => n.body.includes(`#${pipeline!.id}`)));
+    // GitLab fails the first attempt at the edit: the hook is retried, not given up.
+    gitlab.queueFault({ status: 500, method: 'PUT', path: /\/notes\/\d+$/ });
     await gitlab.finishPipeline(project.id, pipeline!.id, 'failed');
     const closed = await eventually('a closed-out note', () =>
       gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).find((n) => n.authorUsername === 'claude-bot' && isClosedOut(n.body)),
     );
     expect(closed.body).toContain('failed');
+    expect(gitlab.requests.filter((r) => r.method === 'PUT' && /\/notes\/\d+$/.test(r.path)).map((r) => r.status).slice(-2)).toEqual([500, 200]);
   });
 });
 

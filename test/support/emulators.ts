@@ -14,6 +14,8 @@ export interface EmulatorHandle {
   host: string;
   /** Milliseconds from spawn to answering. */
   startMs: number;
+  /** The emulator's own process group (gcloud and its JVM), for tests that freeze it with SIGSTOP. */
+  processGroup: number;
   /** The emulator's recent output, for error messages. */
   output(): string;
   stop(): Promise<void>;
@@ -123,7 +125,7 @@ async function startOnce(kind: EmulatorKind, port: number, timeoutMs: number): P
       throw new Error(`${kind} emulator did not start: ${exited}\n${output()}`);
     }
     if (sawReadyLine && (await answers(host))) {
-      return { kind, host, startMs: Date.now() - started, output, stop };
+      return { kind, host, startMs: Date.now() - started, processGroup: child.pid as number, output, stop };
     }
     await sleep(100);
   }

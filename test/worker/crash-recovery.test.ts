@@ -19,8 +19,13 @@ import { captureLogger } from '../support/service-app.js';
 /** A store whose next update into `state` fails as if the process died right there. */
 class CrashingStore extends MemoryStore {
   crashBefore = new Set<RunState>();
+  /** Runs while the "dead" attempt is gone, before its message comes back. */
+  meanwhile: ((patch: Partial<RunRecord>) => Promise<void>) | null = null;
   override async updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>, now: number, expected?: RunState[]): Promise<boolean> {
-    if (patch.state && this.crashBefore.delete(patch.state)) throw new Error(`simulated crash before recording ${patch.state}`);
+    if (patch.state && this.crashBefore.delete(patch.state)) {
+      await this.meanwhile?.(patch);
+      throw new Error(`simulated crash before recording ${patch.state}`);
+    }
     return super.updateRun(runId, patch, now, expected);
   }
 }
@@ -57,7 +62,7 @@ async function setUp(crashBefore: RunState) {
   const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: 'd1', payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: gitlab.url });
   if (classified.kind !== 'flow') throw new Error('expected a flow request');
   await queue.start(handler);
-  return { project, issue, request: classified.request as FlowRequest };
+  return { project, issue, store, handler, request: classified.request as FlowRequest };
 }
 
 describe('crash recovery', () => {
@@ -67,6 +72,21 @@ describe('crash recovery', () => {
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
     expect(gitlab.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pipeline'))).toHaveLength(1);
+  });
+
+  it('a crash after the pipeline was created, while it finishes, still frees the project slot', async () => {
+    const { project, store, handler, request } = await setUp('triggered');
+    // While the crashed attempt is gone, the pipeline ends and its Pipeline Hook is handled; the
+    // message's next attempt then takes a slot again before it finds the pipeline.
+    store.meanwhile = async (patch) => {
+      const pipelineId = patch.pipelineId as number;
+      await gitlab.finishPipeline(project.id, pipelineId, 'success');
+      await handler({ messageId: 'hook', deliveryAttempt: 1, work: { kind: 'pipeline', event: { projectId: project.id, pipelineId, status: 'success', url: null, variables: {}, deliveryId: 'hook' } } });
+    };
+    await queue.publish({ kind: 'flow', request }, String(project.id));
+    await eventually('the run to be recorded as triggered', async () => queue.depth === 0 && (await store.runOfNote(request.note.id)) !== null && (await store.getRun((await store.runOfNote(request.note.id)) as string))?.state === 'triggered');
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
+    expect(await store.activeRuns(project.id, Date.now())).toEqual([]);
   });
 
   it('a crash after the tracking note was posted but before it was recorded does not post a second one', async () => {
