@@ -22,6 +22,7 @@ export const TUNABLE_SERVICE_ENV = [
   'THREAD_RUN_BUDGET',
   'THREAD_RUN_WINDOW_MS',
   'SLOT_LEASE_MS',
+  'STALLED_WORK_AFTER_MS',
 ] as const;
 const WIRED_SERVICE_ENV: Record<string, string> = {
   GITLAB_TOKEN: 'comes from Secret Manager; add it with the secret command, never in the config',

@@ -24,6 +24,8 @@ export interface Config {
   threadRunWindowMs: number;
   /** How long a pipeline may hold a project slot without a Pipeline Hook (should exceed the job timeout). */
   slotLeaseMs: number;
+  /** Work untouched in the store for this long has lost its queue message: queue it again. */
+  stalledWorkAfterMs: number;
   /** Deliveries of one message before it is dead-lettered (match the subscription's policy). */
   maxDeliveryAttempts: number;
   google: {
@@ -90,6 +92,7 @@ const settings = {
   THREAD_RUN_BUDGET: [integer(1, 10_000), '20'],
   THREAD_RUN_WINDOW_MS: [integer(1000), '86400000'],
   SLOT_LEASE_MS: [integer(1000), '5400000'],
+  STALLED_WORK_AFTER_MS: [integer(5000), '600000'],
   MAX_DELIVERY_ATTEMPTS: [integer(5, 100), '10'],
   GOOGLE_CLOUD_PROJECT: [nonEmpty, null],
   PUBSUB_TOPIC: [nonEmpty, null],
@@ -148,6 +151,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     threadRunBudget: v.THREAD_RUN_BUDGET as number,
     threadRunWindowMs: v.THREAD_RUN_WINDOW_MS as number,
     slotLeaseMs: v.SLOT_LEASE_MS as number,
+    stalledWorkAfterMs: v.STALLED_WORK_AFTER_MS as number,
     maxDeliveryAttempts: v.MAX_DELIVERY_ATTEMPTS as number,
     google: {
       projectId: v.GOOGLE_CLOUD_PROJECT as string | null,

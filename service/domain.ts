@@ -84,7 +84,9 @@ export type QueuedWork =
   | { kind: 'flow'; request: FlowRequest; seq?: number }
   | { kind: 'pipeline'; event: PipelineEvent }
   /** A slot may have freed in this project: start whoever waits first. */
-  | { kind: 'wake'; projectId: number };
+  | { kind: 'wake'; projectId: number }
+  /** A run the stalled-work sweep found unfinished and untouched for long: carry it on. */
+  | { kind: 'run'; runId: string; projectId: number };
 
 export const FINISHED_PIPELINE_STATUSES = new Set(['success', 'failed', 'canceled', 'skipped']);
 

@@ -5,6 +5,7 @@ import { describeConfig, type Config } from './config.js';
 import { RestGitLabApi } from './gitlab/api.js';
 import { GitLabHttp } from './gitlab/http.js';
 import { buildApp } from './http/app.js';
+import { startStalledSweep } from './worker/stalled-sweep.js';
 import type { Logger } from './log.js';
 import { createBackends } from './backends.js';
 import { createWorker } from './worker/worker.js';
@@ -43,6 +44,14 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   });
 
   await backends.queue.start(handler);
+  const sweeping = startStalledSweep({
+    store: backends.store,
+    publish: (work, key) => backends.queue.publish(work, key),
+    logger,
+    clock: systemClock,
+    stalledAfterMs: config.stalledWorkAfterMs,
+    shutdown: shutdown.signal,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(listening));
     listening.once('error', reject);
@@ -70,6 +79,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       shutdown.abort();
+      await sweeping;
       await backends.queue.stop();
       await closed;
       await backends.close();

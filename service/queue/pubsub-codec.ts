@@ -13,7 +13,7 @@ export function decodeWork(data: Buffer): QueuedWork | null {
     const work = JSON.parse(data.toString('utf8')) as unknown;
     if (typeof work !== 'object' || work === null) return null;
     const kind = (work as { kind?: unknown }).kind;
-    return kind === 'flow' || kind === 'pipeline' || kind === 'wake' ? (work as QueuedWork) : null;
+    return kind === 'flow' || kind === 'pipeline' || kind === 'wake' || kind === 'run' ? (work as QueuedWork) : null;
   } catch {
     return null;
   }

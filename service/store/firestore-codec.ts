@@ -13,6 +13,8 @@ export interface ThreadDoc {
   pending: Record<string, { seq: number; mention: string }>;
   /** Creation times of recent runs in the thread (pruned to the budget window on each claim). */
   runCreatedAt: number[];
+  /** Whether `pending` has entries: what the stalled-work sweep queries (`pending` itself is not indexed). */
+  hasPending?: boolean;
   expireAt: Timestamp;
 }
 

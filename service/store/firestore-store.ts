@@ -21,6 +21,7 @@ import type {
   RunRecord,
   RunState,
   SlotResult,
+  StalledWork,
   TriggerLockResult,
 } from './types.js';
 
@@ -117,14 +118,14 @@ export class FirestoreStore implements CoordinationStore {
         // A redelivery or an edit: keep the note's place; an edit (newer update time) replaces the text.
         if (mention.request.note.updatedAt >= decodeMention(existing.mention).request.note.updatedAt) {
           thread.pending[key] = { seq: existing.seq, mention: encodeMention(mention) };
-          tx.set(threadRef, { ...thread, expireAt });
+          tx.set(threadRef, { ...thread, hasPending: true, expireAt });
         }
         return { status: 'pending', seq: existing.seq, quietUntil: thread.quietUntil };
       }
       thread.lastSeq += 1;
       thread.quietUntil = Math.max(thread.quietUntil, now + quietMs);
       thread.pending[key] = { seq: thread.lastSeq, mention: encodeMention(mention) };
-      tx.set(threadRef, { ...thread, expireAt });
+      tx.set(threadRef, { ...thread, hasPending: true, expireAt });
       return { status: 'pending', seq: thread.lastSeq, quietUntil: thread.quietUntil };
     });
   }
@@ -163,9 +164,32 @@ export class FirestoreStore implements CoordinationStore {
       // transaction), so these creates cannot collide with another run's.
       tx.create(this.runRef(runId), encodeRun(run, expireAt));
       for (const mention of mentions) tx.set(this.noteRef(mention.noteId), { runId, threadKey, expireAt });
-      tx.set(threadRef, { ...thread, pending: {}, runCreatedAt: [...recent, now], expireAt });
+      tx.set(threadRef, { ...thread, pending: {}, hasPending: false, runCreatedAt: [...recent, now], expireAt });
       return { status: 'claimed', run, recentRunCount: recent.length };
     });
+  }
+
+  async stalledWork(before: number, limit: number): Promise<StalledWork> {
+    // Equality queries on single fields only (Firestore's automatic indexes); the times are compared here.
+    // Pending threads and unfinished runs are few at any moment, so reading them all stays small.
+    const [threadSnap, runSnap] = await Promise.all([
+      this.collection('threads').where('hasPending', '==', true).get(),
+      this.collection('runs').where('state', 'in', ['claimed', 'announced', 'waiting']).get(),
+    ]);
+    const threads: StalledWork['threads'] = [];
+    for (const doc of threadSnap.docs) {
+      const thread = doc.data() as ThreadDoc;
+      const entries = Object.values(thread.pending);
+      if (entries.length === 0 || thread.quietUntil >= before) continue;
+      const latest = entries.reduce((a, b) => (b.seq > a.seq ? b : a));
+      threads.push({ mention: decodeMention(latest.mention), seq: latest.seq });
+      if (threads.length >= limit) break;
+    }
+    const runs = runSnap.docs
+      .map((doc) => decodeRun(doc.data() as RunDoc))
+      .filter((run) => run.updatedAt < before)
+      .slice(0, limit);
+    return { threads, runs };
   }
 
   async runOfNote(noteId: number): Promise<string | null> {
@@ -252,8 +276,12 @@ export class FirestoreStore implements CoordinationStore {
     return this.db.runTransaction(fn, { maxAttempts: this.maxAttempts });
   }
 
+  private collection(name: string) {
+    return this.db.collection(`${this.prefix}${name}`);
+  }
+
   private ref(collection: string, key: string): DocumentReference {
-    return this.db.collection(`${this.prefix}${collection}`).doc(docId(key));
+    return this.collection(collection).doc(docId(key));
   }
 
   private seenRef = (key: string) => this.ref('deliveries', key);

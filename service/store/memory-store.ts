@@ -6,6 +6,7 @@ import type {
   RunRecord,
   RunState,
   SlotResult,
+  StalledWork,
   TriggerLockResult,
 } from './types.js';
 import { TERMINAL_RUN_STATES } from './types.js';
@@ -97,6 +98,18 @@ export class MemoryStore implements CoordinationStore {
     this.runs.set(runId, run);
     for (const mention of mentions) this.noteRuns.set(mention.noteId, runId);
     return { status: 'claimed', run: structuredClone(run), recentRunCount };
+  }
+
+  async stalledWork(before: number, limit: number): Promise<StalledWork> {
+    const threads: StalledWork['threads'] = [];
+    for (const thread of this.threads.values()) {
+      if (threads.length >= limit) break;
+      if (thread.pending.size === 0 || thread.quietUntil >= before) continue;
+      const latest = [...thread.pending.values()].reduce((a, b) => (b.seq > a.seq ? b : a));
+      threads.push({ mention: structuredClone(latest.mention), seq: latest.seq });
+    }
+    const runs = [...this.runs.values()].filter((run) => !TERMINAL_RUN_STATES.has(run.state) && run.updatedAt < before).slice(0, limit);
+    return { threads, runs: structuredClone(runs) };
   }
 
   async runOfNote(noteId: number): Promise<string | null> {

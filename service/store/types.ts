@@ -51,6 +51,8 @@ export interface RunRecord {
   announceStartedAt?: number | null;
   /** Set just before the trigger call: a later attempt looks for the pipeline before triggering again. */
   triggerStartedAt?: number | null;
+  /** How many times the stalled-work sweep has resumed this run (it gives up after a few). */
+  stalledResumes?: number;
   /** The ref the pipeline runs on, once chosen. */
   ref?: string | null;
   pipelineId: number | null;
@@ -67,6 +69,17 @@ export type TriggerLockResult =
   | 'acquired-stale'
   /** Someone else holds it and is alive (as far as we can tell). */
   | 'busy';
+
+/**
+ * Work the store holds that nothing may be handling any more (its queue message dead-lettered, or lost):
+ * see `stalledWork`.
+ */
+export interface StalledWork {
+  /** Per thread, its latest pending mention (with its seq), when the thread's window ended long ago. */
+  threads: Array<{ mention: PendingMention; seq: number }>;
+  /** Unfinished runs (claimed, announced or waiting) not updated for long. */
+  runs: RunRecord[];
+}
 
 export type SlotResult = { granted: true } | { granted: false; position: number };
 
@@ -88,6 +101,12 @@ export interface CoordinationStore {
    * `recentRunCount` (runs created in this thread before this one) looks.
    */
   claimThread(threadKey: string, seq: number, noteId: number, runId: string, now: number, budgetWindowMs: number): Promise<ClaimThreadResult>;
+
+  /**
+   * Threads whose pending mentions' window ended before `before`, and unfinished runs last updated
+   * before `before`; at most `limit` of each.
+   */
+  stalledWork(before: number, limit: number): Promise<StalledWork>;
 
   /** The run that claimed a note, if any. */
   runOfNote(noteId: number): Promise<string | null>;

@@ -41,6 +41,9 @@ export interface WorkerDeps {
 
 class StopRequested extends Error {}
 
+/** How often the stalled-work sweep may resume one run before it is marked failed. */
+const MAX_STALLED_RESUMES = 3;
+
 /** Longer than any pipeline's slot lease, so a late attempt still finds the mark. */
 const FINISHED_MARK_TTL_MS = 7 * 24 * 3600_000;
 
@@ -79,6 +82,8 @@ class Worker {
         case 'wake':
           await this.drainProject(delivery.work.projectId, log);
           return { kind: 'ack' };
+        case 'run':
+          return await this.resumeStalledRun(delivery.work.runId, delivery, log);
       }
     } catch (error) {
       if (error instanceof StopRequested) return { kind: 'retry', reason: 'shutting down', delayMs: 0 };
@@ -135,6 +140,30 @@ class Worker {
     const request = runRequest(run);
     await this.bestEffort(log, 'post budget note', () => gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, budgetNote(run.runId, config.threadRunBudget)));
     return { kind: 'ack' };
+  }
+
+  /**
+   * The sweep found this run unfinished and untouched for long: its messages are gone (dead-lettered after
+   * their last attempt, or lost). Carry it on, a few times; then give up, loudly, in the log only (its
+   * authors may not have been authorised yet, so nothing is said in the thread).
+   */
+  private async resumeStalledRun(runId: string, delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
+    const { store, clock } = this.deps;
+    const run = await store.getRun(runId);
+    if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
+    const resumes = (run.stalledResumes ?? 0) + 1;
+    if (resumes > MAX_STALLED_RESUMES) {
+      if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
+        await store.releaseSlot(run.projectId, { runId });
+        log.error({ runId, state: run.state }, 'run stalled and was resumed too often: given up');
+        await this.drainProject(run.projectId, log);
+      }
+      return { kind: 'ack' };
+    }
+    // Touching the run also keeps the next sweeps from sending it again while this attempt works.
+    if (!(await store.updateRun(runId, { stalledResumes: resumes }, clock.now(), [run.state]))) return { kind: 'ack' };
+    log.warn({ runId, state: run.state, resumes }, 'resuming a stalled run');
+    return this.resumeRun(runId, delivery, log);
   }
 
   // ── A run, from claimed to triggered ───────────────────────────────────────────────────────────
@@ -424,5 +453,7 @@ function describeWork(work: QueuedWork): Record<string, unknown> {
       return { kind: 'pipeline', projectId: work.event.projectId, pipelineId: work.event.pipelineId, status: work.event.status };
     case 'wake':
       return { kind: 'wake', projectId: work.projectId };
+    case 'run':
+      return { kind: 'run', projectId: work.projectId, runId: work.runId };
   }
 }

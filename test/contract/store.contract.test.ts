@@ -114,6 +114,30 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
     });
   });
 
+  describe('stalledWork', () => {
+    it('finds threads whose window ended long ago (their latest mention) and unfinished runs untouched since', async () => {
+      await store.recordMention(mention(1), 0, QUIET);
+      await store.recordMention(mention(2), 100, QUIET);
+      await store.recordMention(mention(3, { threadKey: OTHER_THREAD }), 5000, QUIET);
+      expect(await store.stalledWork(1000, 10)).toEqual({ threads: [], runs: [] });
+      const found = await store.stalledWork(2000, 10);
+      expect(found.threads.map((t) => [t.mention.noteId, t.seq])).toEqual([[2, 2]]);
+      expect(found.runs).toEqual([]);
+
+      const run = await claimed(store.claimThread(THREAD, 2, 2, 'run-1', 3000, WINDOW));
+      const afterClaim = await store.stalledWork(4000, 10);
+      expect(afterClaim.threads).toEqual([]);
+      expect(afterClaim.runs.map((r) => [r.runId, r.state])).toEqual([[run.runId, 'claimed']]);
+      // Touched since, or finished: not stalled.
+      await store.updateRun('run-1', { state: 'waiting' }, 4500, ['claimed']);
+      expect((await store.stalledWork(4000, 10)).runs).toEqual([]);
+      expect((await store.stalledWork(5000, 10)).runs.map((r) => r.state)).toEqual(['waiting']);
+      await store.updateRun('run-1', { state: 'triggered' }, 4600);
+      expect((await store.stalledWork(9000, 10)).runs).toEqual([]);
+      expect((await store.stalledWork(9000, 10)).threads.map((t) => t.mention.noteId)).toEqual([3]);
+    });
+  });
+
   describe('claimThread', () => {
     it('waits until the thread is quiet', async () => {
       await store.recordMention(mention(1), 0, QUIET);

@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../service/clock.js';
+import type { FlowRequest } from '../../service/domain.js';
+import { RestGitLabApi } from '../../service/gitlab/api.js';
+import { GitLabHttp } from '../../service/gitlab/http.js';
+import { classifyWebhook } from '../../service/ingest/classify.js';
+import { MemoryQueue } from '../../service/queue/memory-queue.js';
+import { MemoryStore } from '../../service/store/memory-store.js';
+import type { RunRecord } from '../../service/store/types.js';
+import { requeueFor, sweepStalledWork } from '../../service/worker/stalled-sweep.js';
+import { createWorker } from '../../service/worker/worker.js';
+import { eventually } from '../support/flow-harness.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
+import { noteOnIssuePayload } from '../support/payloads.js';
+import { captureLogger } from '../support/service-app.js';
+
+// Work whose queue message is gone (dead-lettered after its last attempt, or lost) stays in the store;
+// the sweep queues it again. Here the messages are never sent at all: only the store knows the work.
+
+const DEBOUNCE_MS = 50;
+const STALLED_AFTER_MS = 200;
+
+let gitlab: GitLabStandIn;
+let queue: MemoryQueue;
+afterEach(async () => {
+  await queue?.stop();
+  await gitlab?.close();
+});
+
+async function setUp() {
+  gitlab = await startGitLabStandIn();
+  const bot = gitlab.addUser({ username: 'claude-bot' });
+  const dana = gitlab.addUser({ username: 'dana' });
+  const project = gitlab.addProject({ path: 'acme/app', protectedBranches: [] });
+  gitlab.addMember(project.id, bot.id, AccessLevel.developer);
+  gitlab.addMember(project.id, dana.id, AccessLevel.developer);
+  const issue = gitlab.addIssue(project.id, { title: 'Stalled', authorId: dana.id });
+  const store = new MemoryStore();
+  queue = new MemoryQueue({ minBackoffMs: 20 });
+  const captured = captureLogger();
+  const handler = createWorker({
+    store,
+    gitlab: new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token })),
+    config: { gitlabUrl: gitlab.url, triggerToken: null, debounceMs: DEBOUNCE_MS, maxConcurrentPipelines: 2, minAccessLevel: 30, threadRunBudget: 20, threadRunWindowMs: 86_400_000, slotLeaseMs: 60_000 },
+    logger: captured.logger,
+    clock: systemClock,
+    shutdown: new AbortController().signal,
+  });
+  await queue.start(handler);
+  const mentionOf = (body: string): FlowRequest => {
+    const note = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body, authorId: dana.id });
+    const payload = noteOnIssuePayload({ projectId: project.id, projectPath: project.path, projectWebUrl: project.webUrl, defaultBranch: 'main', issueIid: issue.iid, noteId: note.id, discussionId: note.discussionId, body, author: { id: dana.id, username: 'dana' } });
+    const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: `d${note.id}`, payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: gitlab.url });
+    if (classified.kind !== 'flow') throw new Error('expected a flow request');
+    return classified.request;
+  };
+  const sweep = () =>
+    sweepStalledWork(
+      { store, publish: (work, key) => queue.publish(work, key), logger: captured.logger, clock: systemClock, stalledAfterMs: STALLED_AFTER_MS, shutdown: new AbortController().signal },
+      // A fresh interval per call, so each call sweeps.
+      1 + Math.floor(Math.random() * 1e9),
+    );
+  return { project, issue, store, mentionOf, sweep, logs: () => captured.logs };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the stalled-work sweep', () => {
+  it('runs a mention recorded at ingest whose message never arrived', async () => {
+    const { project, store, mentionOf, sweep } = await setUp();
+    const request = mentionOf('@claude recorded, never queued');
+    await store.recordMention({ noteId: request.note.id, request }, Date.now(), DEBOUNCE_MS);
+    expect(await sweep()).toBe(0); // not stalled yet
+    await sleep(STALLED_AFTER_MS + DEBOUNCE_MS + 50);
+    expect(await sweep()).toBe(1);
+    const [pipeline] = await eventually('a pipeline', () => gitlab.pipelines(project.id)[0] && gitlab.pipelines(project.id));
+    expect(pipeline?.variables.AI_FLOW_INPUT).toBe('@claude recorded, never queued');
+  });
+
+  it('carries on a claimed run whose messages are gone, and gives up on one resumed too often', async () => {
+    const { project, store, mentionOf, sweep, logs } = await setUp();
+    const claim = async (body: string, runId: string): Promise<RunRecord> => {
+      const request = mentionOf(body);
+      const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now() - 10_000, DEBOUNCE_MS);
+      if (recorded.status !== 'pending') throw new Error('expected pending');
+      const claimed = await store.claimThread(request.threadKey, recorded.seq, request.note.id, runId, Date.now(), 86_400_000);
+      if (claimed.status !== 'claimed') throw new Error('expected a claim');
+      return claimed.run;
+    };
+    await claim('@claude claimed, then the instance died', 'run-orphan');
+    await sleep(STALLED_AFTER_MS + 50);
+    expect(await sweep()).toBe(1);
+    await eventually('its pipeline', () => gitlab.pipelines(project.id).length === 1);
+    expect((await store.getRun('run-orphan'))?.state).toBe('triggered');
+
+    // A run the sweep already resumed three times (each time it stalled again) is given up.
+    const hopeless = await claim('@claude hopeless', 'run-hopeless');
+    await store.updateRun(hopeless.runId, { stalledResumes: 3 }, Date.now() - 10_000);
+    expect(await sweep()).toBe(1);
+    await eventually('the run given up', async () => (await store.getRun('run-hopeless'))?.state === 'failed');
+    expect(logs().some((line) => line.message === 'run stalled and was resumed too often: given up' && line.runId === 'run-hopeless')).toBe(true);
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
+  });
+});
+
+describe('requeueFor', () => {
+  const run = (runId: string, state: RunRecord['state'], projectId: number) => ({ runId, state, projectId }) as RunRecord;
+  it('resumes claimed and announced runs, wakes the line of a project with waiting runs (once), and claims threads by their latest mention', () => {
+    const request = { project: { id: 7 }, note: { id: 70 }, threadKey: '7:Issue:1:d' } as FlowRequest;
+    const queued = requeueFor({
+      threads: [{ mention: { noteId: 70, request }, seq: 4 }],
+      runs: [run('a', 'claimed', 7), run('b', 'waiting', 8), run('c', 'waiting', 8), run('d', 'announced', 9)],
+    });
+    expect(queued.map(({ work, orderingKey }) => [work.kind, orderingKey, work.kind === 'run' ? work.runId : work.kind === 'flow' ? work.seq : null])).toEqual([
+      ['flow', '7', 4],
+      ['run', '7', 'a'],
+      ['run', '9', 'd'],
+      ['wake', '8', null],
+    ]);
+  });
+});
