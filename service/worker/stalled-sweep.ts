@@ -10,7 +10,7 @@ import type { CoordinationStore, StalledWork } from '../store/types.js';
 // queues is idempotent, so a sweep that overlaps a late redelivery does no harm.
 
 export interface StalledSweepDeps {
-  store: Pick<CoordinationStore, 'stalledWork' | 'rememberOnce'>;
+  store: Pick<CoordinationStore, 'stalledWork' | 'rememberOnce' | 'updateRun'>;
   publish: (work: QueuedWork, orderingKey: string) => Promise<unknown>;
   logger: Logger;
   clock: Clock;
@@ -43,7 +43,17 @@ export function requeueFor(stalled: StalledWork): Array<{ work: QueuedWork; orde
 export async function sweepStalledWork(deps: StalledSweepDeps, intervalMs: number): Promise<number> {
   const now = deps.clock.now();
   if (!(await deps.store.rememberOnce(`stalled-sweep:${Math.floor(now / intervalMs)}`, now, intervalMs * 2))) return 0;
-  const requeue = requeueFor(await deps.store.stalledWork(now - deps.stalledAfterMs, MAX_PER_SWEEP));
+  const requeue: ReturnType<typeof requeueFor> = [];
+  const stalled = await deps.store.stalledWork(now - deps.stalledAfterMs, MAX_PER_SWEEP);
+  for (const item of requeueFor(stalled)) {
+    // Each item once per period: its message may take a while to be handled (it waits for a lock, a
+    // window, the queue), and copies of it would only contend for the same documents.
+    if (!(await deps.store.rememberOnce(`stalled:${describe(item.work)}`, now, deps.stalledAfterMs))) continue;
+    // A resumed run counts its resumptions (the worker gives up after a few), and is touched by it.
+    const run = item.work.kind === 'run' ? stalled.runs.find((r) => item.work.kind === 'run' && r.runId === item.work.runId) : undefined;
+    if (run && !(await deps.store.updateRun(run.runId, { stalledResumes: (run.stalledResumes ?? 0) + 1 }, now, [run.state]))) continue;
+    requeue.push(item);
+  }
   for (const { work, orderingKey } of requeue) await deps.publish(work, orderingKey);
   if (requeue.length > 0) deps.logger.warn({ queued: requeue.map(({ work }) => describe(work)) }, 'stalled work found in the store: queued again');
   return requeue.length;

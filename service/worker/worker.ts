@@ -42,7 +42,7 @@ export interface WorkerDeps {
 class StopRequested extends Error {}
 
 /** How often the stalled-work sweep may resume one run before it is marked failed. */
-const MAX_STALLED_RESUMES = 3;
+export const MAX_STALLED_RESUMES = 3;
 
 /** Longer than any pipeline's slot lease, so a late attempt still finds the mark. */
 const FINISHED_MARK_TTL_MS = 7 * 24 * 3600_000;
@@ -151,7 +151,11 @@ class Worker {
     const { store, clock } = this.deps;
     const run = await store.getRun(runId);
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
-    const resumes = (run.stalledResumes ?? 0) + 1;
+    // A live attempt holds (and renews) the run's lock: the run is slow, not stalled, and that attempt carries it on.
+    const probe = `${this.instanceId}:stalled-probe:${randomUUID()}`;
+    if ((await store.lockTrigger(runId, probe, clock.now(), this.runLockStaleMs)) === 'busy') return { kind: 'ack' };
+    await store.unlockTrigger(runId, probe);
+    const resumes = run.stalledResumes ?? 0;
     if (resumes > MAX_STALLED_RESUMES) {
       if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
         await store.releaseSlot(run.projectId, { runId });
@@ -160,8 +164,6 @@ class Worker {
       }
       return { kind: 'ack' };
     }
-    // Touching the run also keeps the next sweeps from sending it again while this attempt works.
-    if (!(await store.updateRun(runId, { stalledResumes: resumes }, clock.now(), [run.state]))) return { kind: 'ack' };
     log.warn({ runId, state: run.state, resumes }, 'resuming a stalled run');
     return this.resumeRun(runId, delivery, log);
   }
@@ -169,6 +171,17 @@ class Worker {
   // ── A run, from claimed to triggered ───────────────────────────────────────────────────────────
 
   private async resumeRun(runId: string, delivery: Delivery, log: Logger, slotWaitHoldMs = this.slotWaitHoldMs): Promise<HandlerOutcome> {
+    try {
+      return await this.resumeRunOnce(runId, delivery, log, slotWaitHoldMs);
+    } catch (error) {
+      // Somebody is still trying: touch the run, so the stalled-work sweep leaves it to these retries
+      // (it looks for runs nobody has touched for long).
+      if (isTransient(error)) await this.deps.store.updateRun(runId, {}, this.deps.clock.now()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async resumeRunOnce(runId: string, delivery: Delivery, log: Logger, slotWaitHoldMs: number): Promise<HandlerOutcome> {
     const runLog = log.child({ runId });
     let run = await this.deps.store.getRun(runId);
     if (!run) {
