@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import type { FirestoreStore } from '../../../service/store/firestore-store.js';
 import type { PipelineRecord } from '../../support/gitlab-standin/index.js';
@@ -114,4 +115,51 @@ export async function until<T>(what: string, check: () => T | Promise<T>, timeou
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 500)})`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/**
+ * Waits until every acknowledged authorised note has run and nothing is left unfinished (runs,
+ * pending mentions, slots), then checks, from the stand-in's records: every comment was acknowledged
+ * in the end; every authorised one ran exactly once, in a well-formed pipeline; the project limit held.
+ * `openRunsAllowed` names notes whose run may stay open (a mention that was dead-lettered).
+ */
+export async function settleAndCheckNothingLost(
+  cluster: Cluster,
+  sent: SentNote[],
+  options: { maxConcurrentPipelines: number; openRunsAllowed?: number[]; timeoutMs?: number },
+): Promise<PipelineView[]> {
+  const { gitlab, frontDoor } = cluster;
+  const allowed = new Set(options.openRunsAllowed ?? []);
+  const store = cluster.store();
+  let state: unknown;
+  const settled = async () => {
+    const pipelines = pipelineViews(gitlab.pipelines());
+    const inPipelines = new Set(pipelines.flatMap((pipeline) => pipeline.noteIds));
+    const acknowledged = acknowledgedNoteIds(frontDoor.records());
+    const acknowledgedMissing = sent.filter((note) => note.authorised && acknowledged.has(note.id) && !inPipelines.has(note.id)).map((note) => note.id);
+    const left = await leftovers(store, cluster.prefix);
+    const unfinished = gitlab.pipelines().filter((pipeline) => pipeline.status !== 'success').length;
+    const openRuns = left.openRuns.filter((run) => !run.noteIds.some((id) => allowed.has(id)));
+    state = { pipelines: pipelines.length, unfinished, acknowledgedMissing, left: { ...left, openRuns } };
+    return acknowledgedMissing.length === 0 && unfinished === 0 && openRuns.length === 0 && left.pendingThreads.length === 0 && left.busyProjects.length === 0;
+  };
+  await until('every acknowledged note to have run, and nothing left unfinished', settled, options.timeoutMs ?? 240_000, 1000).catch((error: Error) => {
+    throw new Error(`${error.message}\nstate: ${JSON.stringify(state, null, 1)}`);
+  });
+  await frontDoor.idle();
+  await gitlab.whenHooksIdle();
+
+  const pipelines = pipelineViews(gitlab.pipelines());
+  const acknowledged = acknowledgedNoteIds(frontDoor.records());
+  const inPipelines = new Set(pipelines.flatMap((pipeline) => pipeline.noteIds));
+  // Every comment acknowledged in the end (the stand-in resends what got 503 or 502)...
+  expect(sent.filter((note) => !acknowledged.has(note.id)).map((note) => note.id)).toEqual([]);
+  // ...and every authorised one ran, exactly once, in a well-formed pipeline.
+  expect(sent.filter((note) => note.authorised && !inPipelines.has(note.id)).map((note) => note.id)).toEqual([]);
+  expect(notesTriggeredTwice(pipelines)).toEqual([]);
+  expect(malformedPipelines(pipelines, sent)).toEqual([]);
+  for (const highWater of concurrencyHighWater(cluster)) expect(highWater).toBeLessThanOrEqual(options.maxConcurrentPipelines);
+  // GitLab never saw anything but an acknowledgement, a 503 (not stored) or a 502 (the instance died).
+  expect(frontDoor.records().filter((record) => record.kind === 'primary' && !(record.status < 300 || record.status === 503 || record.status === 502))).toEqual([]);
+  return pipelines;
 }

@@ -6,7 +6,8 @@ import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, 
 import { TEST_WEBHOOK_TOKEN } from '../../support/payloads.js';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.js';
 import { startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
-import { setUpPubSub, type PubSubSide, type TappedMessage, type Topology } from './pubsub-side.js';
+import { startGrpcRelay, type GrpcRelay } from './grpc-relay.js';
+import { setUpPubSub, type PubSubSetUp, type PubSubSide, type TappedMessage, type Topology } from './pubsub-side.js';
 
 // Several service processes sharing one Pub/Sub subscription and one Firestore database (the
 // emulators), behind one front door, in front of one stand-in GitLab whose projects send their Note
@@ -24,7 +25,17 @@ export interface ClusterOptions {
   copies?: FrontDoorOptions['copies'];
   /** Projects whose hook is registered twice (GitLab then sends every event twice, with different keys). */
   doubleHookProjects?: number[];
-  pubsub?: Parameters<typeof setUpPubSub>[2];
+  pubsub?: Omit<PubSubSetUp, 'pushEndpoint'>;
+  /**
+   * `pull` (default): every instance streams from the one subscription. `push`: Pub/Sub pushes to the
+   * front door, which spreads the pushes over the instances (Cloud Run's mode).
+   */
+  receive?: 'pull' | 'push';
+  /**
+   * Connect each instance to Pub/Sub through its own gRPC relay (see grpc-relay.ts), so that a
+   * SIGKILLed instance's streaming pulls are cancelled at the emulator as real Pub/Sub would notice.
+   */
+  relayPubSub?: boolean;
 }
 
 export interface Users {
@@ -51,7 +62,7 @@ export interface Cluster {
   start(name: string): Promise<ServiceProcess>;
   /** SIGKILL: takes it out of the front door only once it is dead, as a load balancer notices late. */
   kill(name: string): Promise<void>;
-  /** SIGTERM, and the exit it made. */
+  /** Out of the front door, then SIGTERM; the exit it made. */
   stop(name: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Written (with the front door's records) to MULTI_INSTANCE_LOG_DIR on close, when set. */
   artifacts: Record<string, unknown>;
@@ -86,7 +97,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
     projects.push(project);
   }
-  const pubsub = await setUpPubSub(options.pubsubHost, topology, options.pubsub);
+  const push = options.receive === 'push';
+  const pubsub = await setUpPubSub(options.pubsubHost, topology, { ...options.pubsub, ...(push ? { pushEndpoint: `${frontDoor.url}/pubsub/push` } : {}) });
 
   const env: Record<string, string> = {
     GITLAB_URL: gitlab.url,
@@ -96,7 +108,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     PUBSUB_EMULATOR_HOST: options.pubsubHost,
     FIRESTORE_EMULATOR_HOST: options.firestoreHost,
     PUBSUB_TOPIC: topology.topic,
-    PUBSUB_SUBSCRIPTION: topology.subscription,
+    ...(push ? { PUBSUB_PUSH_AUTH_DISABLED: 'true' } : { PUBSUB_SUBSCRIPTION: topology.subscription }),
     PUBSUB_DEAD_LETTER_TOPIC: topology.deadLetterTopic,
     FIRESTORE_COLLECTION_PREFIX: prefix,
     LOG_LEVEL: 'info',
@@ -105,6 +117,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const histories = new Map<string, ServiceProcess[]>();
   const logDir = globalThis.process.env.MULTI_INSTANCE_LOG_DIR;
   const stores: FirestoreStore[] = [];
+  const relays: GrpcRelay[] = [];
 
   const cluster: Cluster = {
     gitlab,
@@ -125,7 +138,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const generation = (histories.get(name)?.length ?? 0) + 1;
       // MULTI_INSTANCE_LOG_DIR=/some/dir keeps every instance's log lines, one file per process.
       const logFile = logDir ? join(logDir, `${topology.topic}-${name}${generation}.log`) : undefined;
-      const process = await startServiceProcess({ name: `instance ${name}`, env, logFile });
+      const relay = options.relayPubSub ? await startGrpcRelay(options.pubsubHost) : null;
+      if (relay) relays.push(relay);
+      const process = await startServiceProcess({ name: `instance ${name}`, env: { ...env, ...(relay ? { PUBSUB_EMULATOR_HOST: relay.host } : {}) }, logFile });
       histories.set(name, [...(histories.get(name) ?? []), process]);
       frontDoor.setBackend(name, process.url);
       return process;
@@ -135,9 +150,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       frontDoor.setBackend(name, null);
     },
     async stop(name) {
-      const exit = await cluster.instance(name).stop();
+      // As Cloud Run scales in: no new requests for the instance, then SIGTERM (in-flight requests finish).
       frontDoor.setBackend(name, null);
-      return exit;
+      return cluster.instance(name).stop();
     },
     store() {
       const store = new FirestoreStore({ projectId: topology.projectId, emulatorHost: options.firestoreHost, collectionPrefix: prefix });
@@ -147,10 +162,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     async close() {
       await Promise.allSettled([...histories.values()].flat().map((process) => process.stop(10_000)));
       if (logDir) {
-        const artifacts = { ...cluster.artifacts, frontDoor: frontDoor.records(), tapped: pubsub.tapped(), deadLettered: pubsub.deadLettered(), pipelines: gitlab.pipelines() };
+        const artifacts = { ...cluster.artifacts, frontDoor: frontDoor.records(), pushes: frontDoor.pushes(), tapped: pubsub.tapped(), deadLettered: pubsub.deadLettered(), pipelines: gitlab.pipelines() };
         writeFileSync(join(logDir, `${topology.topic}-artifacts.json`), JSON.stringify(artifacts, null, 1));
       }
       await frontDoor.close();
+      await Promise.allSettled(relays.map((relay) => relay.close()));
       await gitlab.close();
       await pubsub.close();
       await Promise.allSettled(stores.map((store) => store.close()));

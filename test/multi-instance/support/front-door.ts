@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-// What sits between GitLab and several service instances in production (Cloud Run's front end): one
-// webhook URL, requests spread round-robin over the instances that are up, and a request that cannot
-// reach an instance at all (connection refused: the instance is gone) tried on the next one. An answer,
-// any answer, is passed back to GitLab as it is.
+// What sits between GitLab (and Pub/Sub push) and several service instances in production (Cloud Run's
+// front end): one URL, requests spread round-robin over the instances that are up, and a request that
+// cannot reach an instance at all (connection refused: the instance is gone) tried on the next one. An
+// answer, any answer, is passed back as it is; a request whose instance died while handling it gets 502.
 //
 // It is also where the tests observe and disturb deliveries: every answer is recorded (which deliveries
 // GitLab saw acknowledged), and `copies` re-sends chosen deliveries to another instance, as GitLab does
@@ -40,27 +40,34 @@ export interface CopyPlan {
 }
 
 export interface FrontDoorOptions {
-  /** Duplicates to make of a delivery, each sent to the instance after the one that got it. */
+  /** Duplicates to make of a webhook delivery, each sent to the instance after the one that got it. */
   copies?: (delivery: { event: string; payload: Record<string, unknown>; index: number }) => CopyPlan[];
-  /** Per-request timeout towards an instance; GitLab's own is 10 s. */
+  /** Per-request timeout towards an instance for webhooks; GitLab's own is 10 s. */
   timeoutMs?: number;
+  /** For Pub/Sub push requests (a handler holds one through a debounce window or a slot wait). Default 120 s. */
+  pushTimeoutMs?: number;
 }
 
 export interface FrontDoor {
   url: string;
   /** Sets (or, with null, removes) an instance. */
   setBackend(name: string, url: string | null): void;
+  /** Webhook deliveries (POST /webhooks/gitlab) and their answers. */
   records(): DeliveryRecord[];
+  /** Pub/Sub push requests (POST /pubsub/push): when each came and how it was answered. */
+  pushes(): Array<{ at: number; status: number; backend: string | null }>;
   /** Resolves when every scheduled copy has been sent and answered. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
+const WEBHOOK_PATH = '/webhooks/gitlab';
 const FORWARDED_HEADERS = ['content-type', 'user-agent', 'x-gitlab-event', 'x-gitlab-token', 'x-gitlab-instance', 'x-gitlab-webhook-uuid', 'x-gitlab-event-uuid', 'idempotency-key'];
 
 export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<FrontDoor> {
   const backends = new Map<string, string>();
   const records: DeliveryRecord[] = [];
+  const pushes: Array<{ at: number; status: number; backend: string | null }> = [];
   const pending = new Set<Promise<unknown>>();
   const timeoutMs = options.timeoutMs ?? 10_000;
   let nextBackend = 0;
@@ -74,14 +81,22 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
   };
 
   /** Sends to the first instance that can be reached, starting with `candidates[0]`. */
-  const forward = async (candidates: Backend[], headers: Record<string, string>, body: Buffer): Promise<{ backend: string | null; status: number; text: string }> => {
+  const forward = async (
+    candidates: Backend[],
+    headers: Record<string, string>,
+    body: Buffer,
+    path = WEBHOOK_PATH,
+  ): Promise<{ backend: string | null; status: number; text: string }> => {
     for (const backend of candidates) {
       try {
-        const response = await fetch(`${backend.url}/webhooks/gitlab`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+        const timeout = path === WEBHOOK_PATH ? timeoutMs : (options.pushTimeoutMs ?? 120_000);
+        const response = await fetch(`${backend.url}${path}`, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeout) });
         return { backend: backend.name, status: response.status, text: await response.text() };
       } catch (error) {
         if ((error as Error).name === 'TimeoutError') return { backend: backend.name, status: 504, text: '' };
-        // Refused or reset: that instance is gone; try the next, as a load balancer would.
+        // Refused: the request never reached that instance (it is gone); try the next, as a load balancer
+        // would. Broken mid-request (the instance died while handling it): 502, and the sender retries.
+        if ((error as { cause?: { code?: string } }).cause?.code !== 'ECONNREFUSED') return { backend: backend.name, status: 502, text: '' };
       }
     }
     return { backend: null, status: 502, text: '' };
@@ -109,6 +124,14 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
     void (async () => {
       const body = await readBody(req);
       const headers = pickHeaders(req);
+      if (req.url !== WEBHOOK_PATH) {
+        // Pub/Sub push (or anything else): forwarded as it is, only counted.
+        const at = Date.now();
+        const answer = await forward(order(), headers, body, req.url ?? '/');
+        pushes.push({ at, status: answer.status, backend: answer.backend });
+        res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.text);
+        return;
+      }
       let payload: Record<string, unknown> = {};
       try {
         payload = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
@@ -150,6 +173,7 @@ export async function startFrontDoor(options: FrontDoorOptions = {}): Promise<Fr
       else backends.delete(name);
     },
     records: () => [...records],
+    pushes: () => [...pushes],
     async idle() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { QueuedWork } from '../../../service/domain.js';
 import { decodeWork } from '../../../service/queue/pubsub-codec.js';
@@ -38,6 +37,14 @@ export function emulatorPubSub(host: string, projectId: string): PubSub {
   return new PubSub({ projectId, apiEndpoint: host, emulatorMode: true, universeDomain: 'googleapis.com' });
 }
 
+export interface PubSubSetUp {
+  onTapped?: (message: TappedMessage, republish: (message: TappedMessage) => Promise<void>) => void;
+  retry?: { minimumBackoffMs: number; maximumBackoffMs: number };
+  ackDeadlineSeconds?: number;
+  /** Make the worker subscription a push subscription to this endpoint (the emulator sends no token). */
+  pushEndpoint?: string;
+}
+
 /**
  * Creates the topics and the worker subscription (with `retry` backoff; the instances find them and
  * create nothing), plus a tap on the work topic and a reader on the dead-letter topic.
@@ -45,7 +52,7 @@ export function emulatorPubSub(host: string, projectId: string): PubSub {
 export async function setUpPubSub(
   host: string,
   topology: Topology,
-  options: { onTapped?: (message: TappedMessage, republish: (message: TappedMessage) => Promise<void>) => void; retry?: { minimumBackoffMs: number; maximumBackoffMs: number }; ackDeadlineSeconds?: number } = {},
+  options: PubSubSetUp = {},
 ): Promise<PubSubSide> {
   const pubsub = emulatorPubSub(host, topology.projectId);
   const [topic] = await pubsub.createTopic(topology.topic);
@@ -54,6 +61,7 @@ export async function setUpPubSub(
   await topic.createSubscription(topology.subscription, {
     ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
     retryPolicy: { minimumBackoff: duration(retry.minimumBackoffMs), maximumBackoff: duration(retry.maximumBackoffMs) },
+    ...(options.pushEndpoint ? { pushConfig: { pushEndpoint: options.pushEndpoint } } : {}),
   });
   const [tap] = await topic.createSubscription(`${topology.topic}-tap`);
   const [letters] = await deadLetterTopic.createSubscription(`${topology.deadLetterTopic}-reader`);
@@ -95,15 +103,6 @@ export async function setUpPubSub(
  * The process group of whatever listens on `port` (the emulator's JVM under gcloud): what to send
  * SIGSTOP/SIGCONT to. startEmulator() runs each emulator in its own group.
  */
-export function processGroupListeningOn(port: number): number {
-  const out = execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' });
-  const pid = Number(/pid=(\d+)/.exec(out)?.[1]);
-  if (!pid) throw new Error(`nothing of ours listens on port ${port}: ${out}`);
-  const pgid = Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
-  if (!pgid || pgid === process.pid) throw new Error(`no separate process group for pid ${pid}`);
-  return pgid;
-}
-
 /** Freezes the process group for `ms` (SIGSTOP), then lets it go on (SIGCONT), even if interrupted. */
 export async function pauseProcessGroup(pgid: number, ms: number): Promise<void> {
   process.kill(-pgid, 'SIGSTOP');

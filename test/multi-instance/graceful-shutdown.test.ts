@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import {
+  acknowledgedNoteIds, concurrencyHighWater, expectedByBurst, leftovers, notesTriggeredTwice, pipelineViews, runsByBurst, until,
+} from './support/checks.js';
+import { startCluster, type Cluster } from './support/cluster.js';
+import { driveWorkload, expectedRuns, planWorkload } from './support/workload.js';
+
+// Issue 3, item 6: SIGTERM to one of two instances in the middle of a burst, the way Cloud Run scales
+// in (it stops routing new requests to the instance, then sends SIGTERM). The instance finishes the
+// webhooks it is answering (each acknowledged only once published), hands back the messages it holds
+// (debounce waits, slot waits) for redelivery, flushes, and exits 0; the other instance finishes
+// everything. Nothing acknowledged is lost, nothing runs twice, and bursts still coalesce.
+
+const MAX_CONCURRENT_PIPELINES = 2;
+
+let cluster: Cluster | undefined;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = undefined;
+});
+
+describe('graceful shutdown under load', () => {
+  it('SIGTERM during a burst: exits 0, hands back what it holds, and nothing acknowledged is lost or run twice', async () => {
+    cluster = await startCluster({
+      pubsubHost: inject('pubsubEmulatorHost'),
+      firestoreHost: inject('firestoreEmulatorHost'),
+      projects: 5,
+      env: { DEBOUNCE_MS: '6000', MAX_CONCURRENT_PIPELINES: String(MAX_CONCURRENT_PIPELINES) },
+      standIn: { pipelines: { autoRunAfterMs: 300, autoFinishAfterMs: 2000, hookOn: 'finish' }, hookDelivery: { maxAttempts: 6, backoffMs: 200 } },
+    });
+    const { gitlab, frontDoor } = cluster;
+    const plan = planWorkload(5, 4, [3, 2]);
+
+    // While the second bursts arrive (and the first ones are being announced, queued and triggered).
+    let stopping: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | null = null;
+    let stoppedAt = 0;
+    let secondBursts = 0;
+    const onBurstSent = (_thread: number, burst: number) => {
+      if (burst === 1 && ++secondBursts === 5) {
+        stoppedAt = Date.now();
+        stopping = cluster!.stop('A');
+      }
+    };
+    const sent = await driveWorkload(cluster, plan, { startSpreadMs: 1500, noteGapMs: 150, nextBurstSpreadMs: 2500, onBurstSent });
+    cluster.artifacts.sent = sent;
+    expect(stopping).not.toBeNull();
+    const exit = await (stopping as unknown as Promise<{ code: number | null; signal: NodeJS.Signals | null }>);
+
+    const expected = expectedRuns(sent);
+    const store = cluster.store();
+    await until(
+      'every eligible burst to have a finished pipeline and the store to be drained',
+      async () => {
+        const pipelines = gitlab.pipelines();
+        if (pipelines.length < expected.length || pipelines.some((pipeline) => pipeline.status !== 'success')) return false;
+        const left = await leftovers(store, cluster!.prefix);
+        return left.openRuns.length + left.pendingThreads.length + left.busyProjects.length === 0;
+      },
+      180_000,
+      1000,
+    );
+    await frontDoor.idle();
+    await gitlab.whenHooksIdle();
+
+    // A stopped cleanly, and it was busy when it did.
+    const a = cluster.history('A')[0];
+    expect(exit).toEqual({ code: 0, signal: null });
+    const aLogs = a?.logs() ?? [];
+    expect(aLogs.some((line) => line.message === 'shut down cleanly')).toBe(true);
+    const acceptedBeforeStop = aLogs.filter((line) => line.message === 'webhook accepted' && Date.parse(String(line.time)) <= stoppedAt);
+    expect(acceptedBeforeStop.length).toBeGreaterThan(0);
+    // What A held came back to B: B handled mentions on a second (or later) delivery.
+    const bLogs = cluster.instance('B').logs();
+    expect(bLogs.some((line) => line.kind === 'flow' && Number(line.deliveryAttempt) >= 2)).toBe(true);
+
+    // Nothing acknowledged lost, nothing twice, bursts intact, the limit kept.
+    const pipelines = pipelineViews(gitlab.pipelines());
+    const acknowledged = acknowledgedNoteIds(frontDoor.records());
+    expect(sent.filter((note) => !acknowledged.has(note.id)).map((note) => note.id)).toEqual([]);
+    expect(runsByBurst(pipelines, sent)).toEqual(expectedByBurst(expected));
+    expect(notesTriggeredTwice(pipelines)).toEqual([]);
+    for (const highWater of concurrencyHighWater(cluster)) expect(highWater).toBeLessThanOrEqual(MAX_CONCURRENT_PIPELINES);
+    console.log(
+      `graceful shutdown: ${sent.length} comments -> ${pipelines.length} pipelines; A accepted ${acceptedBeforeStop.length} webhooks before SIGTERM and exited ${JSON.stringify(exit)}; ` +
+        `B handled ${bLogs.filter((line) => line.kind === 'flow' && Number(line.deliveryAttempt) >= 2).length} log lines of redelivered mentions`,
+    );
+  }, 300_000);
+});
