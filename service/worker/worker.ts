@@ -182,63 +182,86 @@ class Worker {
   }
 
   private async resumeRunOnce(runId: string, delivery: Delivery, log: Logger, slotWaitHoldMs: number): Promise<HandlerOutcome> {
+    const { store, clock, config } = this.deps;
     const runLog = log.child({ runId });
-    let run = await this.deps.store.getRun(runId);
+    const run = await store.getRun(runId);
     if (!run) {
       runLog.error('a note points to a run the store does not have');
       return { kind: 'ack' };
     }
     if (TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
-    if (run.state === 'claimed') {
-      const announced = await this.withRunLock(run, () => this.announce(runId, runLog));
-      if (announced !== 'done') return announced;
-      run = await this.deps.store.getRun(runId);
-      if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
-    }
-    if (!(await this.waitForSlot(run, runLog, slotWaitHoldMs))) {
+    // The common case in one hold of the run's lock: announce, take a free slot, trigger (each lock
+    // round trip is a store transaction, and this path is the latency a user waits for).
+    const first = await this.withRunLock(run, async (): Promise<RunRecord | null> => {
+      const current = await this.announce(runId, runLog);
+      if (!current) return null;
+      const slot = await store.acquireSlot(current.projectId, runId, current.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
+      if (!slot.granted) return current;
+      await this.trigger(current, runLog);
+      return null;
+    });
+    if ('busy' in first) return first.busy;
+    const announced = first.value;
+    if (!announced) return { kind: 'ack' };
+    // The project is at its limit: hold the message a while for a slot, then trigger.
+    if (!(await this.waitForSlot(announced, runLog, slotWaitHoldMs))) {
       return { kind: 'retry', reason: 'waiting for a project slot', delayMs: 1000 };
     }
-    const triggered = await this.withRunLock(run, () => this.trigger(runId, runLog));
-    return triggered === 'done' ? { kind: 'ack' } : triggered;
+    const triggered = await this.withRunLock(run, async () => {
+      const current = await store.getRun(runId);
+      if (current && !TERMINAL_RUN_STATES.has(current.state)) await this.trigger(current, runLog);
+    });
+    return 'busy' in triggered ? triggered.busy : { kind: 'ack' };
   }
 
-  /** Authorise the authors, react with 👀 and post the tracking note: the run becomes visible. */
-  private async announce(runId: string, log: Logger): Promise<void> {
+  /**
+   * Authorise the authors, react with 👀 and post the tracking note: the run becomes visible. Returns the
+   * run as it now stands (announced, or already past that), or null when it ended here or before.
+   */
+  private async announce(runId: string, log: Logger): Promise<RunRecord | null> {
     const { store, clock, gitlab } = this.deps;
     const run = await store.getRun(runId);
-    if (!run || run.state !== 'claimed') return;
+    if (!run || TERMINAL_RUN_STATES.has(run.state)) return null;
+    if (run.state !== 'claimed') return run;
     const request = runRequest(run);
     const allowed = await this.authorisedMentions(run, log);
     if (allowed.length === 0) {
       await store.updateRun(runId, { state: 'skipped', error: 'no authorised author' }, clock.now(), ['claimed']);
       log.warn('no mention in this run comes from an authorised author: nothing runs, nothing is posted');
-      return;
+      return null;
     }
     const last = allowed.at(-1) as PendingMention;
-    for (const mention of allowed) {
-      await this.bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'));
-    }
-    let tracking = run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
-    if (!tracking) {
-      await store.updateRun(runId, { announceStartedAt: clock.now() }, clock.now(), ['claimed']);
-      try {
-        const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
-        tracking = { noteId: note.id, discussionId: note.discussionId };
-      } catch (error) {
-        if (isTransient(error)) throw error;
-        // Nowhere to say it: the bot cannot comment here (404/403). Stop, loudly, in the log.
-        await store.updateRun(runId, { state: 'failed', error: `cannot post in the thread: ${(error as Error).message}` }, clock.now(), ['claimed']);
-        log.error({ err: (error as Error).message }, 'cannot post the tracking note; check that the bot user is a project member who may comment');
-        return;
-      }
-    }
-    await store.updateRun(
-      runId,
-      { state: 'announced', mentions: allowed, trackingNoteId: tracking.noteId, trackingDiscussionId: tracking.discussionId },
-      clock.now(),
-      ['claimed'],
+    // The reactions go out while the tracking note is posted: nothing depends on them.
+    const awards = Promise.all(
+      allowed.map((mention) => this.bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'))),
     );
+    let tracking: { noteId: number; discussionId: string | null } | null;
+    try {
+      tracking = run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
+      if (!tracking) {
+        await store.updateRun(runId, { announceStartedAt: clock.now() }, clock.now(), ['claimed']);
+        try {
+          const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
+          tracking = { noteId: note.id, discussionId: note.discussionId };
+        } catch (error) {
+          if (isTransient(error)) throw error;
+          // Nowhere to say it: the bot cannot comment here (404/403). Stop, loudly, in the log.
+          await store.updateRun(runId, { state: 'failed', error: `cannot post in the thread: ${(error as Error).message}` }, clock.now(), ['claimed']);
+          log.error({ err: (error as Error).message }, 'cannot post the tracking note; check that the bot user is a project member who may comment');
+          return null;
+        }
+      }
+    } finally {
+      await awards;
+    }
+    const patch = { state: 'announced' as const, mentions: allowed, trackingNoteId: tracking.noteId, trackingDiscussionId: tracking.discussionId };
+    const now = clock.now();
+    if (!(await store.updateRun(runId, patch, now, ['claimed']))) {
+      const current = await store.getRun(runId);
+      return current && !TERMINAL_RUN_STATES.has(current.state) ? current : null;
+    }
     log.info({ trackingNoteId: tracking.noteId, notes: allowed.map((m) => m.noteId) }, 'run announced in the thread');
+    return { ...run, ...patch, updatedAt: now };
   }
 
   private async authorisedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
@@ -303,11 +326,11 @@ class Worker {
     }
   }
 
-  /** Holding a slot: start the pipeline, unless an earlier attempt already did. */
-  private async trigger(runId: string, log: Logger): Promise<void> {
+  /** Holding a slot and the run's lock: start the pipeline, unless an earlier attempt already did. */
+  private async trigger(run: RunRecord, log: Logger): Promise<void> {
     const { store, clock, gitlab, config } = this.deps;
-    const run = await store.getRun(runId);
-    if (!run || TERMINAL_RUN_STATES.has(run.state) || run.trackingNoteId === null) return;
+    const runId = run.runId;
+    if (run.trackingNoteId === null) return;
     const request = runRequest(run);
     const { ref, reason } = chooseRef(request);
     const variables = pipelineVariables(run.mentions, run.trackingNoteId, config.gitlabUrl, run.trackingDiscussionId ?? null);
@@ -397,27 +420,26 @@ class Worker {
    * otherwise outlast the attempts of the run's redeliveries, which then end in the dead-letter topic.
    * The holder renews the lock while its step runs, so only a dead holder's lock goes stale.
    */
-  private async withRunLock(run: RunRecord, step: () => Promise<void>): Promise<HandlerOutcome | 'done'> {
+  private async withRunLock<T>(run: RunRecord, step: () => Promise<T>): Promise<{ busy: HandlerOutcome } | { value: T }> {
     const { store, clock, shutdown } = this.deps;
     // One owner per attempt, not per instance: two deliveries of one run in the same instance must exclude each other too.
     const owner = `${this.instanceId}:${randomUUID()}`;
     const giveUpAt = clock.now() + this.runLockStaleMs + 2000;
     let pollMs = 250;
     while ((await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') {
-      if (clock.now() >= giveUpAt || shutdown.aborted) return { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 };
+      if (clock.now() >= giveUpAt || shutdown.aborted) return { busy: { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 } };
       await clock.sleep(pollMs, shutdown);
       pollMs = Math.min(pollMs * 2, 2000);
     }
     const stepDone = new AbortController();
     const renewing = this.renewRunLock(run.runId, owner, stepDone.signal);
     try {
-      await step();
+      return { value: await step() };
     } finally {
       stepDone.abort();
       await renewing;
       await store.unlockTrigger(run.runId, owner);
     }
-    return 'done';
   }
 
   private async renewRunLock(runId: string, owner: string, until: AbortSignal): Promise<void> {
