@@ -31,6 +31,13 @@ export function triggerFailedNote(runId: string, error: unknown, ref: string): s
   return trackingNoteBody(`❌ Claude could not start a pipeline on \`${ref}\`: ${describeTriggerFailure(error)}`, { runId, closed: true });
 }
 
+export function stalledNote(runId: string): string {
+  return trackingNoteBody(
+    '❌ Claude could not start a pipeline: GitLab kept failing for too long (the service log has each attempt). Nothing ran; ask again with @claude.',
+    { runId, closed: true },
+  );
+}
+
 export function pipelineEndedNote(pipelineId: number, url: string | null, status: string): string {
   const link = url ? `[pipeline #${pipelineId}](${url})` : `pipeline #${pipelineId}`;
   const text =

@@ -11,7 +11,7 @@ import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '.
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { closeOutEndedPipeline } from './close-out.js';
 import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
-import { budgetNote, queuedNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
+import { budgetNote, queuedNote, stalledNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
 import { findRunPipeline, findTrackingNote } from './reconcile.js';
 
 // From a queued request to a pipeline (design §3). Every step is resumable: the run's state lives in
@@ -144,11 +144,11 @@ class Worker {
 
   /**
    * The sweep found this run unfinished and untouched for long: its messages are gone (dead-lettered after
-   * their last attempt, or lost). Carry it on, a few times; then give up, loudly, in the log only (its
-   * authors may not have been authorised yet, so nothing is said in the thread).
+   * their last attempt, or lost). Carry it on, a few times; then give up, loudly in the log, and in the
+   * thread only when the run was announced (before that, its authors may not have been authorised).
    */
   private async resumeStalledRun(runId: string, delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
-    const { store, clock } = this.deps;
+    const { store, clock, gitlab } = this.deps;
     const run = await store.getRun(runId);
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
     // A live attempt holds (and renews) the run's lock: the run is slow, not stalled, and that attempt carries it on.
@@ -160,6 +160,14 @@ class Worker {
       if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
         await store.releaseSlot(run.projectId, { runId });
         log.error({ runId, state: run.state }, 'run stalled and was resumed too often: given up');
+        // An announced run was authorised and has a tracking note: close it, so no spinner stays behind.
+        if (run.trackingNoteId && run.trackingDiscussionId) {
+          const { trackingNoteId, trackingDiscussionId } = run;
+          const request = runRequest(run);
+          await this.bestEffort(log, 'close the tracking note of a stalled run', () =>
+            gitlab.editThreadNote(request.project.id, request.noteable, trackingDiscussionId, trackingNoteId, stalledNote(runId)),
+          );
+        }
         await this.drainProject(run.projectId, log);
       }
       return { kind: 'ack' };

@@ -13,6 +13,7 @@ import { eventually } from '../support/flow-harness.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
 import { noteOnIssuePayload } from '../support/payloads.js';
 import { captureLogger } from '../support/service-app.js';
+import { isClosedOut } from '../../service/tracking-note.js';
 
 // Work whose queue message is gone (dead-lettered after its last attempt, or lost) stays in the store;
 // the sweep queues it again. Here the messages are never sent at all: only the store knows the work.
@@ -60,7 +61,7 @@ async function setUp() {
       // A fresh interval per call, so each call sweeps.
       1 + Math.floor(Math.random() * 1e9),
     );
-  return { project, issue, store, mentionOf, sweep, logs: () => captured.logs };
+  return { project, issue, bot, store, mentionOf, sweep, logs: () => captured.logs };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -78,7 +79,7 @@ describe('the stalled-work sweep', () => {
   });
 
   it('carries on a claimed run whose messages are gone, and gives up on one resumed too often', async () => {
-    const { project, store, mentionOf, sweep, logs } = await setUp();
+    const { project, issue, bot, store, mentionOf, sweep, logs } = await setUp();
     const claim = async (body: string, runId: string): Promise<RunRecord> => {
       const request = mentionOf(body);
       const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now() - 10_000, DEBOUNCE_MS);
@@ -93,13 +94,18 @@ describe('the stalled-work sweep', () => {
     await eventually('its pipeline', () => gitlab.pipelines(project.id).length === 1);
     expect((await store.getRun('run-orphan'))?.state).toBe('triggered');
 
-    // A run the sweep already resumed three times (each time it stalled again) is given up.
+    // A run the sweep already resumed three times (each time it stalled again) is given up; it was
+    // announced, so its tracking note says so.
     const hopeless = await claim('@claude hopeless', 'run-hopeless');
-    await store.updateRun(hopeless.runId, { stalledResumes: 3 }, Date.now() - 10_000);
+    const request = hopeless.mentions[0]!.request;
+    const tracking = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: 'Claude is on it', authorId: bot.id, discussionId: request.note.discussionId ?? undefined });
+    await store.updateRun(hopeless.runId, { state: 'announced', stalledResumes: 3, trackingNoteId: tracking.id, trackingDiscussionId: tracking.discussionId }, Date.now() - 10_000);
     expect(await sweep()).toBe(1);
     await eventually('the run given up', async () => (await store.getRun('run-hopeless'))?.state === 'failed');
     expect(logs().some((line) => line.message === 'run stalled and was resumed too often: given up' && line.runId === 'run-hopeless')).toBe(true);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
+    const closed = await eventually('the tracking note closed', () => gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).find((note) => note.id === tracking.id && note.body.includes('GitLab kept failing')));
+    expect(isClosedOut(closed.body)).toBe(true);
   });
 });
 
