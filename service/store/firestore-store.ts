@@ -11,7 +11,7 @@ import {
   type SlotsDoc,
   type ThreadDoc,
 } from './firestore-codec.js';
-import { byNoteOrder } from './memory-store.js';
+import { ABANDONED_LOCK_AT, byNoteOrder } from './memory-store.js';
 import * as slots from './slots.js';
 import type {
   ClaimThreadResult,
@@ -226,11 +226,13 @@ export class FirestoreStore implements CoordinationStore {
     });
   }
 
-  async unlockTrigger(runId: string, owner: string): Promise<void> {
+  async unlockTrigger(runId: string, owner: string, options: { abandoned?: boolean } = {}): Promise<void> {
     const ref = this.lockRef(runId);
     await this.transaction(async (tx) => {
       const snap = await tx.get(ref);
-      if (snap.exists && snap.get('owner') === owner) tx.delete(ref);
+      if (!snap.exists || snap.get('owner') !== owner) return;
+      if (options.abandoned) tx.update(ref, { at: ABANDONED_LOCK_AT });
+      else tx.delete(ref);
     });
   }
 

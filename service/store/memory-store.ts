@@ -26,6 +26,8 @@ const MAX_REMEMBERED_KEYS = 100_000;
 /** Finished runs, their note claims and quiet threads are forgotten after this (Firestore: TTL on expireAt). */
 const RETENTION_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 60_000;
+/** An abandoned lock's time: older than any stale limit. */
+export const ABANDONED_LOCK_AT = Number.MIN_SAFE_INTEGER;
 
 export class MemoryStore implements CoordinationStore {
   private readonly seen = new Map<string, number>();
@@ -136,8 +138,10 @@ export class MemoryStore implements CoordinationStore {
     return lock && lock.owner !== owner ? 'acquired-stale' : 'acquired';
   }
 
-  async unlockTrigger(runId: string, owner: string): Promise<void> {
-    if (this.triggerLocks.get(runId)?.owner === owner) this.triggerLocks.delete(runId);
+  async unlockTrigger(runId: string, owner: string, options: { abandoned?: boolean } = {}): Promise<void> {
+    if (this.triggerLocks.get(runId)?.owner !== owner) return;
+    if (options.abandoned) this.triggerLocks.set(runId, { owner, at: ABANDONED_LOCK_AT });
+    else this.triggerLocks.delete(runId);
   }
 
   async acquireSlot(projectId: number, runId: string, threadKey: string, limit: number, now: number, leaseMs: number): Promise<SlotResult> {

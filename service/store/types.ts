@@ -47,9 +47,11 @@ export interface RunRecord {
   trackingNoteId: number | null;
   /** The discussion the tracking note lives in (the trigger note's, or a new one when it had none). */
   trackingDiscussionId?: string | null;
-  /** Set just before the tracking note is posted: a later attempt looks for it before posting again. */
+  /**
+   * Written by versions before 0.2 just before posting the tracking note and before the trigger call; still
+   * honoured (an attempt then looks in GitLab first). Interrupted attempts now show as a taken-over lock.
+   */
   announceStartedAt?: number | null;
-  /** Set just before the trigger call: a later attempt looks for the pipeline before triggering again. */
   triggerStartedAt?: number | null;
   /** How many times the stalled-work sweep has resumed this run (it gives up after a few). */
   stalledResumes?: number;
@@ -116,7 +118,12 @@ export interface CoordinationStore {
 
   /** Exclusive right to call GitLab's trigger for a run; a holder older than `staleMs` is presumed dead. */
   lockTrigger(runId: string, owner: string, now: number, staleMs: number): Promise<TriggerLockResult>;
-  unlockTrigger(runId: string, owner: string): Promise<void>;
+  /**
+   * Release the lock (only its owner can). `abandoned`: the holder's step failed midway, so GitLab may
+   * hold what it did without the store knowing; the lock stays, already stale, and the next owner gets
+   * `acquired-stale` (and reconciles with GitLab) however soon it comes.
+   */
+  unlockTrigger(runId: string, owner: string, options?: { abandoned?: boolean }): Promise<void>;
 
   /**
    * Take one of `limit` leased slots in a project for `runId`, first come first served: the line is

@@ -19,9 +19,9 @@ export async function findTrackingNote(gitlab: GitLabApi, runId: string, request
 
 /** The pipeline an earlier attempt started for this run, recognised by its AI_FLOW_CONTEXT. */
 export async function findRunPipeline(gitlab: GitLabApi, run: RunRecord, ref: string): Promise<GitLabPipeline | null> {
-  if (run.triggerStartedAt == null || run.trackingNoteId == null) return null;
-  // A minute of slack for clock skew between us and GitLab.
-  const updatedAfter = new Date(run.triggerStartedAt - 60_000).toISOString();
+  if (run.trackingNoteId == null) return null;
+  // Nothing of this run can be older than the run; a minute of slack for clock skew between us and GitLab.
+  const updatedAfter = new Date((run.triggerStartedAt ?? run.createdAt) - 60_000).toISOString();
   const candidates = await gitlab.recentPipelines(run.projectId, { ref, updatedAfter });
   for (const pipeline of candidates) {
     const variables = await gitlab.pipelineVariables(run.projectId, pipeline.id);

@@ -7,7 +7,7 @@ import type { GitLabApi, GitLabUser } from '../gitlab/api.js';
 import { GitLabApiError, isTransient } from '../gitlab/errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
-import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '../store/types.js';
+import type { CoordinationStore, PendingMention, RunRecord, SlotResult, TriggerLockResult } from '../store/types.js';
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { closeOutEndedPipeline } from './close-out.js';
 import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
@@ -153,8 +153,10 @@ class Worker {
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
     // A live attempt holds (and renews) the run's lock: the run is slow, not stalled, and that attempt carries it on.
     const probe = `${this.instanceId}:stalled-probe:${randomUUID()}`;
-    if ((await store.lockTrigger(runId, probe, clock.now(), this.runLockStaleMs)) === 'busy') return { kind: 'ack' };
-    await store.unlockTrigger(runId, probe);
+    const probed = await store.lockTrigger(runId, probe, clock.now(), this.runLockStaleMs);
+    if (probed === 'busy') return { kind: 'ack' };
+    // Hand back a taken-over lock as it was found (abandoned), so the attempt that resumes it reconciles.
+    await store.unlockTrigger(runId, probe, { abandoned: probed === 'acquired-stale' });
     const resumes = run.stalledResumes ?? 0;
     if (resumes > MAX_STALLED_RESUMES) {
       if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
@@ -200,12 +202,12 @@ class Worker {
     if (TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
     // The common case in one hold of the run's lock: announce, take a free slot, trigger (each lock
     // round trip is a store transaction, and this path is the latency a user waits for).
-    const first = await this.withRunLock(run, async (): Promise<RunRecord | null> => {
-      const current = await this.announce(runId, runLog);
+    const first = await this.withRunLock(run, async (takenOver): Promise<RunRecord | null> => {
+      const current = await this.announce(runId, runLog, takenOver);
       if (!current) return null;
       const slot = await store.acquireSlot(current.projectId, runId, current.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
       if (!slot.granted) return current;
-      await this.trigger(current, runLog);
+      await this.trigger(current, runLog, takenOver);
       return null;
     });
     if ('busy' in first) return first.busy;
@@ -215,9 +217,9 @@ class Worker {
     if (!(await this.waitForSlot(announced, runLog, slotWaitHoldMs))) {
       return { kind: 'retry', reason: 'waiting for a project slot', delayMs: 1000 };
     }
-    const triggered = await this.withRunLock(run, async () => {
+    const triggered = await this.withRunLock(run, async (takenOver) => {
       const current = await store.getRun(runId);
-      if (current && !TERMINAL_RUN_STATES.has(current.state)) await this.trigger(current, runLog);
+      if (current && !TERMINAL_RUN_STATES.has(current.state)) await this.trigger(current, runLog, takenOver);
     });
     return 'busy' in triggered ? triggered.busy : { kind: 'ack' };
   }
@@ -226,7 +228,7 @@ class Worker {
    * Authorise the authors, react with 👀 and post the tracking note: the run becomes visible. Returns the
    * run as it now stands (announced, or already past that), or null when it ended here or before.
    */
-  private async announce(runId: string, log: Logger): Promise<RunRecord | null> {
+  private async announce(runId: string, log: Logger, takenOver: boolean): Promise<RunRecord | null> {
     const { store, clock, gitlab } = this.deps;
     const run = await store.getRun(runId);
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return null;
@@ -245,9 +247,9 @@ class Worker {
     );
     let tracking: { noteId: number; discussionId: string | null } | null;
     try {
-      tracking = run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
+      // An attempt before this one may have posted it and died (or failed) before recording it.
+      tracking = takenOver || run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
       if (!tracking) {
-        await store.updateRun(runId, { announceStartedAt: clock.now() }, clock.now(), ['claimed']);
         try {
           const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
           tracking = { noteId: note.id, discussionId: note.discussionId };
@@ -324,28 +326,32 @@ class Worker {
   private async requestSlot(run: RunRecord): Promise<SlotResult | 'finished' | 'busy'> {
     const { store, clock, config } = this.deps;
     const owner = `${this.instanceId}:${randomUUID()}`;
-    if ((await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') return 'busy';
+    const lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs);
+    if (lock === 'busy') return 'busy';
     try {
       const current = await store.getRun(run.runId);
       if (!current || TERMINAL_RUN_STATES.has(current.state)) return 'finished';
       return await store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
     } finally {
-      await store.unlockTrigger(run.runId, owner);
+      // A taken-over lock goes back as it was found (abandoned): the attempt that triggers must reconcile.
+      await store.unlockTrigger(run.runId, owner, { abandoned: lock === 'acquired-stale' });
     }
   }
 
-  /** Holding a slot and the run's lock: start the pipeline, unless an earlier attempt already did. */
-  private async trigger(run: RunRecord, log: Logger): Promise<void> {
+  /**
+   * Holding a slot and the run's lock: start the pipeline, unless an earlier attempt already did (it held
+   * the lock before us and died, or failed, before recording the pipeline: `takenOver`).
+   */
+  private async trigger(run: RunRecord, log: Logger, takenOver: boolean): Promise<void> {
     const { store, clock, gitlab, config } = this.deps;
     const runId = run.runId;
     if (run.trackingNoteId === null) return;
     const request = runRequest(run);
     const { ref, reason } = chooseRef(request);
     const variables = pipelineVariables(run.mentions, run.trackingNoteId, config.gitlabUrl, run.trackingDiscussionId ?? null);
-    let pipeline = run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
+    let pipeline = takenOver || run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
     if (pipeline) log.warn({ pipelineId: pipeline.id }, 'found the pipeline an interrupted attempt started: not triggering again');
     if (!pipeline) {
-      await store.updateRun(runId, { triggerStartedAt: clock.now(), ref }, clock.now(), ['announced', 'waiting']);
       try {
         pipeline = config.triggerToken
           ? await gitlab.triggerPipeline(request.project.id, ref, variables, config.triggerToken)
@@ -428,25 +434,32 @@ class Worker {
    * otherwise outlast the attempts of the run's redeliveries, which then end in the dead-letter topic.
    * The holder renews the lock while its step runs, so only a dead holder's lock goes stale.
    */
-  private async withRunLock<T>(run: RunRecord, step: () => Promise<T>): Promise<{ busy: HandlerOutcome } | { value: T }> {
+  private async withRunLock<T>(run: RunRecord, step: (takenOver: boolean) => Promise<T>): Promise<{ busy: HandlerOutcome } | { value: T }> {
     const { store, clock, shutdown } = this.deps;
     // One owner per attempt, not per instance: two deliveries of one run in the same instance must exclude each other too.
     const owner = `${this.instanceId}:${randomUUID()}`;
     const giveUpAt = clock.now() + this.runLockStaleMs + 2000;
     let pollMs = 250;
-    while ((await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') {
+    let lock: TriggerLockResult;
+    while ((lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') {
       if (clock.now() >= giveUpAt || shutdown.aborted) return { busy: { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 } };
       await clock.sleep(pollMs, shutdown);
       pollMs = Math.min(pollMs * 2, 2000);
     }
     const stepDone = new AbortController();
     const renewing = this.renewRunLock(run.runId, owner, stepDone.signal);
+    let finished = false;
     try {
-      return { value: await step() };
+      const value = await step(lock === 'acquired-stale');
+      finished = true;
+      return { value };
     } finally {
       stepDone.abort();
       await renewing;
-      await store.unlockTrigger(run.runId, owner);
+      // A step that failed midway may have acted on GitLab without recording it: the lock stays,
+      // abandoned, so whoever takes it next looks in GitLab first (instead of a marker written before
+      // every action, which would cost a store write on every run).
+      await store.unlockTrigger(run.runId, owner, { abandoned: !finished });
     }
   }
 

@@ -275,6 +275,16 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       expect(await store.lockTrigger('run-1', 'b', 20, 1000)).toBe('acquired');
     });
 
+    it('stays, already stale, when its owner abandons it: the next owner knows to reconcile', async () => {
+      await store.lockTrigger('run-1', 'a', 0, 1000);
+      await store.unlockTrigger('run-1', 'b', { abandoned: true }); // not b's: nothing happens
+      expect(await store.lockTrigger('run-1', 'b', 10, 1000)).toBe('busy');
+      await store.unlockTrigger('run-1', 'a', { abandoned: true });
+      expect(await store.lockTrigger('run-1', 'b', 20, 1000)).toBe('acquired-stale');
+      await store.unlockTrigger('run-1', 'b');
+      expect(await store.lockTrigger('run-1', 'c', 30, 1000)).toBe('acquired');
+    });
+
     it('goes to exactly one of many concurrent owners', async () => {
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => store.lockTrigger('run-1', `owner-${i}`, 0, 1000)));
       expect(results.filter((result) => result === 'acquired')).toHaveLength(1);
