@@ -203,9 +203,9 @@ class Worker {
     // The common case in one hold of the run's lock: announce, take a free slot, trigger (each lock
     // round trip is a store transaction, and this path is the latency a user waits for).
     const first = await this.withRunLock(run, async (takenOver): Promise<RunRecord | null> => {
-      const current = await this.announce(runId, runLog, takenOver);
+      const { run: current, slot: askedSlot } = await this.announce(runId, runLog, takenOver);
       if (!current) return null;
-      const slot = await store.acquireSlot(current.projectId, runId, current.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
+      const slot = await (askedSlot ?? store.acquireSlot(current.projectId, runId, current.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs));
       if (!slot.granted) return current;
       await this.trigger(current, runLog, takenOver);
       return null;
@@ -226,13 +226,33 @@ class Worker {
 
   /**
    * Authorise the authors, react with 👀 and post the tracking note: the run becomes visible. Returns the
-   * run as it now stands (announced, or already past that), or null when it ended here or before.
+   * run as it now stands (announced, or already past that), or null when it ended here or before; and,
+   * when it announced the run, its request for a project slot, made while GitLab answered.
    */
-  private async announce(runId: string, log: Logger, takenOver: boolean): Promise<RunRecord | null> {
-    const { store, clock, gitlab } = this.deps;
+  private async announce(runId: string, log: Logger, takenOver: boolean): Promise<{ run: RunRecord | null; slot?: Promise<SlotResult> }> {
+    const { store, clock, config } = this.deps;
     const run = await store.getRun(runId);
-    if (!run || TERMINAL_RUN_STATES.has(run.state)) return null;
-    if (run.state !== 'claimed') return run;
+    if (!run || TERMINAL_RUN_STATES.has(run.state)) return { run: null };
+    if (run.state !== 'claimed') return { run };
+    // Claimed, under our lock: no pipeline can hold a slot for it yet, so the slot may be asked for now
+    // (the store and GitLab answer in parallel) and given back if the run ends here.
+    const slot = store.acquireSlot(run.projectId, runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
+    slot.catch(() => undefined);
+    const announced = await this.announceClaimed(run, log, takenOver).catch(async (error: unknown) => {
+      await slot.catch(() => undefined);
+      throw error;
+    });
+    if (!announced) {
+      await slot.catch(() => undefined);
+      await store.releaseSlot(run.projectId, { runId });
+      return { run: null };
+    }
+    return { run: announced, slot };
+  }
+
+  private async announceClaimed(run: RunRecord, log: Logger, takenOver: boolean): Promise<RunRecord | null> {
+    const { store, clock, gitlab } = this.deps;
+    const runId = run.runId;
     const request = runRequest(run);
     const allowed = await this.authorisedMentions(run, log);
     if (allowed.length === 0) {
