@@ -31,7 +31,8 @@ export function requeueFor(stalled: StalledWork): Array<{ work: QueuedWork; orde
   const wakeProjects = new Set<number>();
   for (const run of stalled.runs) {
     // A waiting run may wait for hours behind long pipelines, untouched and fine: wake its project (a
-    // slot may have been freed by a lease running out, which sends no hook), never resume it itself.
+    // slot may have been freed by a lease running out, which sends no hook; or the run got its slot and
+    // lost its message before triggering), never resume it itself.
     if (run.state === 'waiting') wakeProjects.add(run.projectId);
     else out.push({ work: { kind: 'run', runId: run.runId, projectId: run.projectId }, orderingKey: String(run.projectId) });
   }

@@ -80,6 +80,7 @@ class Worker {
         case 'pipeline':
           return await this.handlePipelineEvent(delivery.work.event, log);
         case 'wake':
+          await this.resumeRunsHoldingSlots(delivery.work.projectId, log);
           await this.drainProject(delivery.work.projectId, log);
           return { kind: 'ack' };
         case 'run':
@@ -435,6 +436,21 @@ class Worker {
     // Last, and retried (the whole hook, which is idempotent) when GitLab fails transiently.
     await closeOutEndedPipeline(this.deps.gitlab, event, log);
     return { kind: 'ack' };
+  }
+
+  /**
+   * A run that got its slot and then lost its message before triggering is in no line (it holds a slot)
+   * and gets no hook: carry such runs on. Runs that are triggering right now are waited for (their lock)
+   * and then found finished.
+   */
+  private async resumeRunsHoldingSlots(projectId: number, log: Logger): Promise<void> {
+    const { store, clock } = this.deps;
+    for (const runId of await store.activeRuns(projectId, clock.now())) {
+      const run = await store.getRun(runId);
+      if (!run || TERMINAL_RUN_STATES.has(run.state)) continue;
+      log.warn({ runId, state: run.state }, 'resuming a run that holds a slot but never triggered');
+      await this.resumeRun(runId, { messageId: `wake:${projectId}`, work: { kind: 'wake', projectId }, deliveryAttempt: 1 }, log, 0);
+    }
   }
 
   /** Start the runs at the head of a project's line now that a slot may be free. */

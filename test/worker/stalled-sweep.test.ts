@@ -109,6 +109,23 @@ describe('the stalled-work sweep', () => {
   });
 });
 
+describe('the stalled-work sweep, for runs that hold a slot', () => {
+  it('triggers a waiting run that got its slot but lost its message before triggering', async () => {
+    const { project, issue, bot, store, mentionOf, sweep } = await setUp();
+    const request = mentionOf('@claude got a slot, then the instance died');
+    const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now() - 10_000, DEBOUNCE_MS);
+    if (recorded.status !== 'pending') throw new Error('expected pending');
+    const claimed = await store.claimThread(request.threadKey, recorded.seq, request.note.id, 'run-leased', Date.now(), 86_400_000);
+    if (claimed.status !== 'claimed') throw new Error('expected a claim');
+    const tracking = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: 'Claude is queued', authorId: bot.id, discussionId: request.note.discussionId ?? undefined });
+    await store.updateRun('run-leased', { state: 'waiting', trackingNoteId: tracking.id, trackingDiscussionId: tracking.discussionId }, Date.now() - 10_000);
+    expect(await store.acquireSlot(project.id, 'run-leased', request.threadKey, 2, Date.now(), 60_000)).toEqual({ granted: true });
+    expect(await sweep()).toBe(1); // a wake for the project: the run is in no line
+    await eventually('its pipeline', () => gitlab.pipelines(project.id).length === 1);
+    expect((await store.getRun('run-leased'))?.state).toBe('triggered');
+  });
+});
+
 describe('requeueFor', () => {
   const run = (runId: string, state: RunRecord['state'], projectId: number) => ({ runId, state, projectId }) as RunRecord;
   it('resumes claimed and announced runs, wakes the line of a project with waiting runs (once), and claims threads by their latest mention', () => {
