@@ -1,74 +1,45 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../service/clock.js';
 import type { FlowRequest } from '../../service/domain.js';
-import { RestGitLabApi } from '../../service/gitlab/api.js';
-import { GitLabHttp } from '../../service/gitlab/http.js';
-import { classifyWebhook } from '../../service/ingest/classify.js';
-import { MemoryQueue } from '../../service/queue/memory-queue.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import type { RunRecord } from '../../service/store/types.js';
-import { requeueFor, sweepStalledWork } from '../../service/worker/stalled-sweep.js';
-import { createWorker } from '../../service/worker/worker.js';
-import { eventually } from '../support/flow-harness.js';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
-import { noteOnIssuePayload } from '../support/payloads.js';
-import { captureLogger } from '../support/service-app.js';
 import { isClosedOut } from '../../service/tracking-note.js';
+import { requeueFor, sweepStalledWork } from '../../service/worker/stalled-sweep.js';
+import { eventually } from '../support/flow-harness.js';
+import { captureLogger } from '../support/service-app.js';
+import { startWorkerWorld, WORKER_DEBOUNCE_MS, type WorkerWorld } from '../support/worker-world.js';
 
 // Work whose queue message is gone (dead-lettered after its last attempt, or lost) stays in the store;
 // the sweep queues it again. Here the messages are never sent at all: only the store knows the work.
 
-const DEBOUNCE_MS = 50;
+const DEBOUNCE_MS = WORKER_DEBOUNCE_MS;
 const STALLED_AFTER_MS = 200;
 
-let gitlab: GitLabStandIn;
-let queue: MemoryQueue;
+let world: WorkerWorld | undefined;
 afterEach(async () => {
-  await queue?.stop();
-  await gitlab?.close();
+  await world?.close();
+  world = undefined;
 });
 
 async function setUp() {
-  gitlab = await startGitLabStandIn();
-  const bot = gitlab.addUser({ username: 'claude-bot' });
-  const dana = gitlab.addUser({ username: 'dana' });
-  const project = gitlab.addProject({ path: 'acme/app', protectedBranches: [] });
-  gitlab.addMember(project.id, bot.id, AccessLevel.developer);
-  gitlab.addMember(project.id, dana.id, AccessLevel.developer);
-  const issue = gitlab.addIssue(project.id, { title: 'Stalled', authorId: dana.id });
   const store = new MemoryStore();
-  queue = new MemoryQueue({ minBackoffMs: 20 });
+  world = await startWorkerWorld({ store });
+  const { gitlab, queue, project, issue, bot } = world;
   const captured = captureLogger();
-  const handler = createWorker({
-    store,
-    gitlab: new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token })),
-    config: { gitlabUrl: gitlab.url, triggerToken: null, debounceMs: DEBOUNCE_MS, maxConcurrentPipelines: 2, minAccessLevel: 30, threadRunBudget: 20, threadRunWindowMs: 86_400_000, slotLeaseMs: 60_000 },
-    logger: captured.logger,
-    clock: systemClock,
-    shutdown: new AbortController().signal,
-  });
-  await queue.start(handler);
-  const mentionOf = (body: string): FlowRequest => {
-    const note = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body, authorId: dana.id });
-    const payload = noteOnIssuePayload({ projectId: project.id, projectPath: project.path, projectWebUrl: project.webUrl, defaultBranch: 'main', issueIid: issue.iid, noteId: note.id, discussionId: note.discussionId, body, author: { id: dana.id, username: 'dana' } });
-    const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: `d${note.id}`, payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: gitlab.url });
-    if (classified.kind !== 'flow') throw new Error('expected a flow request');
-    return classified.request;
-  };
   const sweep = () =>
     sweepStalledWork(
       { store, publish: (work, key) => queue.publish(work, key), logger: captured.logger, clock: systemClock, stalledAfterMs: STALLED_AFTER_MS, shutdown: new AbortController().signal },
       // A fresh interval per call, so each call sweeps.
       1 + Math.floor(Math.random() * 1e9),
     );
-  return { project, issue, bot, store, mentionOf, sweep, logs: () => captured.logs };
+  return { gitlab, project, issue, bot, store, mentionOf: world.mention, sweep, logs: world.logs };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the stalled-work sweep', () => {
   it('runs a mention recorded at ingest whose message never arrived', async () => {
-    const { project, store, mentionOf, sweep } = await setUp();
+    const { gitlab, project, store, mentionOf, sweep } = await setUp();
     const request = mentionOf('@claude recorded, never queued');
     await store.recordMention({ noteId: request.note.id, request }, Date.now(), DEBOUNCE_MS);
     expect(await sweep()).toBe(0); // not stalled yet
@@ -79,7 +50,7 @@ describe('the stalled-work sweep', () => {
   });
 
   it('carries on a claimed run whose messages are gone, and gives up on one resumed too often', async () => {
-    const { project, issue, bot, store, mentionOf, sweep, logs } = await setUp();
+    const { gitlab, project, issue, bot, store, mentionOf, sweep, logs } = await setUp();
     const claim = async (body: string, runId: string): Promise<RunRecord> => {
       const request = mentionOf(body);
       const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now() - 10_000, DEBOUNCE_MS);
@@ -111,7 +82,7 @@ describe('the stalled-work sweep', () => {
 
 describe('the stalled-work sweep, for runs that hold a slot', () => {
   it('triggers a waiting run that got its slot but lost its message before triggering', async () => {
-    const { project, issue, bot, store, mentionOf, sweep } = await setUp();
+    const { gitlab, project, issue, bot, store, mentionOf, sweep } = await setUp();
     const request = mentionOf('@claude got a slot, then the instance died');
     const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now() - 10_000, DEBOUNCE_MS);
     if (recorded.status !== 'pending') throw new Error('expected pending');

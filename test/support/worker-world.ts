@@ -1,0 +1,73 @@
+import { systemClock } from '../../service/clock.js';
+import type { FlowRequest } from '../../service/domain.js';
+import { RestGitLabApi } from '../../service/gitlab/api.js';
+import { GitLabHttp } from '../../service/gitlab/http.js';
+import { classifyWebhook } from '../../service/ingest/classify.js';
+import type { WorkHandler } from '../../service/queue/types.js';
+import { MemoryQueue } from '../../service/queue/memory-queue.js';
+import type { CoordinationStore } from '../../service/store/types.js';
+import { createWorker } from '../../service/worker/worker.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type LatencySettings } from './gitlab-standin/index.js';
+import { noteOnIssuePayload } from './payloads.js';
+import { captureLogger } from './service-app.js';
+
+// The worker alone, without the HTTP side: a stand-in GitLab with one project (the bot and dana, both
+// Developers) and one issue, the embedded queue, and the store under test. Tests write mentions and
+// publish them (or leave them in the store only) themselves.
+
+export const WORKER_DEBOUNCE_MS = 50;
+
+export interface WorkerWorld {
+  gitlab: GitLabStandIn;
+  queue: MemoryQueue;
+  handler: WorkHandler;
+  project: { id: number };
+  issue: { iid: number };
+  bot: { id: number };
+  logs(): Array<Record<string, unknown>>;
+  /** Writes a note by dana on the issue and returns the request ingest would have made of its hook. */
+  mention(body: string): FlowRequest;
+  close(): Promise<void>;
+}
+
+export async function startWorkerWorld(options: { store: CoordinationStore; latency?: LatencySettings; runLockStaleMs?: number }): Promise<WorkerWorld> {
+  const gitlab = await startGitLabStandIn(options.latency ? { latency: options.latency } : {});
+  const bot = gitlab.addUser({ username: 'claude-bot' });
+  const dana = gitlab.addUser({ username: 'dana' });
+  const project = gitlab.addProject({ path: 'acme/app', protectedBranches: [] });
+  gitlab.addMember(project.id, bot.id, AccessLevel.developer);
+  gitlab.addMember(project.id, dana.id, AccessLevel.developer);
+  const issue = gitlab.addIssue(project.id, { title: 'Worker', authorId: dana.id });
+  const queue = new MemoryQueue({ minBackoffMs: 20 });
+  const captured = captureLogger();
+  const handler = createWorker({
+    store: options.store,
+    gitlab: new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token })),
+    config: { gitlabUrl: gitlab.url, triggerToken: null, debounceMs: WORKER_DEBOUNCE_MS, maxConcurrentPipelines: 2, minAccessLevel: 30, threadRunBudget: 20, threadRunWindowMs: 86_400_000, slotLeaseMs: 60_000 },
+    logger: captured.logger,
+    clock: systemClock,
+    shutdown: new AbortController().signal,
+    ...(options.runLockStaleMs !== undefined ? { runLockStaleMs: options.runLockStaleMs } : {}),
+  });
+  await queue.start(handler);
+  return {
+    gitlab,
+    queue,
+    handler,
+    project,
+    issue,
+    bot,
+    logs: () => captured.logs,
+    mention(body) {
+      const note = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body, authorId: dana.id });
+      const payload = noteOnIssuePayload({ projectId: project.id, projectPath: project.path, projectWebUrl: project.webUrl, defaultBranch: 'main', issueIid: issue.iid, noteId: note.id, discussionId: note.discussionId, body, author: { id: dana.id, username: 'dana' } });
+      const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: `d${note.id}`, payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: gitlab.url });
+      if (classified.kind !== 'flow') throw new Error('expected a flow request');
+      return classified.request;
+    },
+    async close() {
+      await queue.stop();
+      await gitlab.close();
+    },
+  };
+}
