@@ -11,7 +11,7 @@ import {
   type SlotsDoc,
   type ThreadDoc,
 } from './firestore-codec.js';
-import { ABANDONED_LOCK_AT, byNoteOrder } from './memory-store.js';
+import { byNoteOrder } from './memory-store.js';
 import * as slots from './slots.js';
 import type {
   ClaimThreadResult,
@@ -24,6 +24,7 @@ import type {
   StalledWork,
   TriggerLockResult,
 } from './types.js';
+import { ABANDONED_LOCK_AT } from './types.js';
 
 // The coordination store on Firestore: the memory store's semantics across instances. Every method that
 // decides something reads and writes in one transaction (or relies on create()'s precondition), so two

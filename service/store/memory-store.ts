@@ -9,7 +9,7 @@ import type {
   StalledWork,
   TriggerLockResult,
 } from './types.js';
-import { TERMINAL_RUN_STATES } from './types.js';
+import { ABANDONED_LOCK_AT, TERMINAL_RUN_STATES } from './types.js';
 import * as slots from './slots.js';
 
 // The embedded store: one process, so every method is atomic by running to completion without an await
@@ -26,8 +26,6 @@ const MAX_REMEMBERED_KEYS = 100_000;
 /** Finished runs, their note claims and quiet threads are forgotten after this (Firestore: TTL on expireAt). */
 const RETENTION_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 60_000;
-/** An abandoned lock's time: older than any stale limit. */
-export const ABANDONED_LOCK_AT = Number.MIN_SAFE_INTEGER;
 
 export class MemoryStore implements CoordinationStore {
   private readonly seen = new Map<string, number>();

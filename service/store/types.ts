@@ -83,6 +83,9 @@ export interface StalledWork {
   runs: RunRecord[];
 }
 
+/** An abandoned lock's time (see `unlockTrigger`): older than any stale limit, in both stores. */
+export const ABANDONED_LOCK_AT = Number.MIN_SAFE_INTEGER;
+
 export type SlotResult = { granted: true } | { granted: false; position: number };
 
 export interface CoordinationStore {

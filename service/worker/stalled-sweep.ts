@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { QueuedWork } from '../domain.js';
 import type { Logger } from '../log.js';
-import type { CoordinationStore, StalledWork } from '../store/types.js';
+import type { CoordinationStore, RunRecord, StalledWork } from '../store/types.js';
 
 // The queue delivers at least once, until it gives up: a message dead-lettered after its last attempt
 // (GitLab down for longer than the retries last), or one a queue loses, leaves its work in the store
@@ -21,9 +21,16 @@ export interface StalledSweepDeps {
 
 const MAX_PER_SWEEP = 100;
 
+/** What to queue again, and (for a resumed run) the run it resumes. */
+export interface Requeue {
+  work: QueuedWork;
+  orderingKey: string;
+  run?: RunRecord;
+}
+
 /** What to queue for stalled work: pure, so the choice is tested without a store or a queue. */
-export function requeueFor(stalled: StalledWork): Array<{ work: QueuedWork; orderingKey: string }> {
-  const out: Array<{ work: QueuedWork; orderingKey: string }> = [];
+export function requeueFor(stalled: StalledWork): Requeue[] {
+  const out: Requeue[] = [];
   // The latest mention of a thread claims all of it.
   for (const { mention, seq } of stalled.threads) {
     out.push({ work: { kind: 'flow', request: mention.request, seq }, orderingKey: String(mention.request.project.id) });
@@ -34,7 +41,7 @@ export function requeueFor(stalled: StalledWork): Array<{ work: QueuedWork; orde
     // slot may have been freed by a lease running out, which sends no hook; or the run got its slot and
     // lost its message before triggering), never resume it itself.
     if (run.state === 'waiting') wakeProjects.add(run.projectId);
-    else out.push({ work: { kind: 'run', runId: run.runId, projectId: run.projectId }, orderingKey: String(run.projectId) });
+    else out.push({ work: { kind: 'run', runId: run.runId, projectId: run.projectId }, orderingKey: String(run.projectId), run });
   }
   for (const projectId of wakeProjects) out.push({ work: { kind: 'wake', projectId }, orderingKey: String(projectId) });
   return out;
@@ -44,14 +51,13 @@ export function requeueFor(stalled: StalledWork): Array<{ work: QueuedWork; orde
 export async function sweepStalledWork(deps: StalledSweepDeps, intervalMs: number): Promise<number> {
   const now = deps.clock.now();
   if (!(await deps.store.rememberOnce(`stalled-sweep:${Math.floor(now / intervalMs)}`, now, intervalMs * 2))) return 0;
-  const requeue: ReturnType<typeof requeueFor> = [];
-  const stalled = await deps.store.stalledWork(now - deps.stalledAfterMs, MAX_PER_SWEEP);
-  for (const item of requeueFor(stalled)) {
+  const requeue: Requeue[] = [];
+  for (const item of requeueFor(await deps.store.stalledWork(now - deps.stalledAfterMs, MAX_PER_SWEEP))) {
     // Each item once per period: its message may take a while to be handled (it waits for a lock, a
     // window, the queue), and copies of it would only contend for the same documents.
     if (!(await deps.store.rememberOnce(`stalled:${describe(item.work)}`, now, deps.stalledAfterMs))) continue;
     // A resumed run counts its resumptions (the worker gives up after a few), and is touched by it.
-    const run = item.work.kind === 'run' ? stalled.runs.find((r) => item.work.kind === 'run' && r.runId === item.work.runId) : undefined;
+    const { run } = item;
     if (run && !(await deps.store.updateRun(run.runId, { stalledResumes: (run.stalledResumes ?? 0) + 1 }, now, [run.state]))) continue;
     requeue.push(item);
   }

@@ -153,11 +153,7 @@ class Worker {
     const run = await store.getRun(runId);
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
     // A live attempt holds (and renews) the run's lock: the run is slow, not stalled, and that attempt carries it on.
-    const probe = `${this.instanceId}:stalled-probe:${randomUUID()}`;
-    const probed = await store.lockTrigger(runId, probe, clock.now(), this.runLockStaleMs);
-    if (probed === 'busy') return { kind: 'ack' };
-    // Hand back a taken-over lock as it was found (abandoned), so the attempt that resumes it reconciles.
-    await store.unlockTrigger(runId, probe, { abandoned: probed === 'acquired-stale' });
+    if ((await this.briefRunLock(runId, async () => undefined)) === 'busy') return { kind: 'ack' };
     const resumes = run.stalledResumes ?? 0;
     if (resumes > MAX_STALLED_RESUMES) {
       if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
@@ -346,17 +342,11 @@ class Worker {
    */
   private async requestSlot(run: RunRecord): Promise<SlotResult | 'finished' | 'busy'> {
     const { store, clock, config } = this.deps;
-    const owner = `${this.instanceId}:${randomUUID()}`;
-    const lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs);
-    if (lock === 'busy') return 'busy';
-    try {
+    return this.briefRunLock(run.runId, async () => {
       const current = await store.getRun(run.runId);
       if (!current || TERMINAL_RUN_STATES.has(current.state)) return 'finished';
-      return await store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
-    } finally {
-      // A taken-over lock goes back as it was found (abandoned): the attempt that triggers must reconcile.
-      await store.unlockTrigger(run.runId, owner, { abandoned: lock === 'acquired-stale' });
-    }
+      return store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
+    });
   }
 
   /**
@@ -496,6 +486,23 @@ class Worker {
       // abandoned, so whoever takes it next looks in GitLab first (instead of a marker written before
       // every action, which would cost a store write on every run).
       await store.unlockTrigger(run.runId, owner, { abandoned: !finished });
+    }
+  }
+
+  /**
+   * The run's lock for a short store-only step, without waiting: 'busy' if a live attempt holds it. A
+   * lock taken over from a dead or failed holder goes back as it was found (abandoned), so the attempt
+   * that next acts on GitLab still reconciles first.
+   */
+  private async briefRunLock<T>(runId: string, step: () => Promise<T>): Promise<T | 'busy'> {
+    const { store, clock } = this.deps;
+    const owner = `${this.instanceId}:${randomUUID()}`;
+    const lock = await store.lockTrigger(runId, owner, clock.now(), this.runLockStaleMs);
+    if (lock === 'busy') return 'busy';
+    try {
+      return await step();
+    } finally {
+      await store.unlockTrigger(runId, owner, { abandoned: lock === 'acquired-stale' });
     }
   }
 
