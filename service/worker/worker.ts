@@ -41,8 +41,12 @@ export interface WorkerDeps {
 
 class StopRequested extends Error {}
 
-/** How often the stalled-work sweep may resume one run before it is marked failed. */
+/**
+ * A stalled run is given up once the sweep has resumed it more than this often and it is older than
+ * MIN_STALLED_AGE_MS: a GitLab outage of a while should delay an answer, not lose it.
+ */
 export const MAX_STALLED_RESUMES = 3;
+const MIN_STALLED_AGE_MS = 3600_000;
 
 /** Longer than any pipeline's slot lease, so a late attempt still finds the mark. */
 const FINISHED_MARK_TTL_MS = 7 * 24 * 3600_000;
@@ -155,7 +159,7 @@ class Worker {
     // A live attempt holds (and renews) the run's lock: the run is slow, not stalled, and that attempt carries it on.
     if ((await this.briefRunLock(runId, async () => undefined)) === 'busy') return { kind: 'ack' };
     const resumes = run.stalledResumes ?? 0;
-    if (resumes > MAX_STALLED_RESUMES) {
+    if (resumes > MAX_STALLED_RESUMES && clock.now() - run.createdAt > MIN_STALLED_AGE_MS) {
       if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
         await store.releaseSlot(run.projectId, { runId });
         log.error({ runId, state: run.state }, 'run stalled and was resumed too often: given up');

@@ -65,12 +65,12 @@ describe('the stalled-work sweep', () => {
     await eventually('its pipeline', () => gitlab.pipelines(project.id).length === 1);
     expect((await store.getRun('run-orphan'))?.state).toBe('triggered');
 
-    // A run the sweep already resumed three times (each time it stalled again) is given up; it was
-    // announced, so its tracking note says so.
+    // A run the sweep already resumed three times (each time it stalled again), over an hour old, is
+    // given up; it was announced, so its tracking note says so.
     const hopeless = await claim('@claude hopeless', 'run-hopeless');
     const request = hopeless.mentions[0]!.request;
     const tracking = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: 'Claude is on it', authorId: bot.id, discussionId: request.note.discussionId ?? undefined });
-    await store.updateRun(hopeless.runId, { state: 'announced', stalledResumes: 3, trackingNoteId: tracking.id, trackingDiscussionId: tracking.discussionId }, Date.now() - 10_000);
+    await store.updateRun(hopeless.runId, { state: 'announced', stalledResumes: 3, createdAt: Date.now() - 2 * 3600_000, trackingNoteId: tracking.id, trackingDiscussionId: tracking.discussionId }, Date.now() - 10_000);
     expect(await sweep()).toBe(1);
     await eventually('the run given up', async () => (await store.getRun('run-hopeless'))?.state === 'failed');
     expect(logs().some((line) => line.message === 'run stalled and was resumed too often: given up' && line.runId === 'run-hopeless')).toBe(true);
