@@ -240,7 +240,9 @@ class Worker {
     const slot = store.acquireSlot(run.projectId, runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
     slot.catch(() => undefined);
     const announced = await this.announceClaimed(run, log, takenOver).catch(async (error: unknown) => {
+      // Not announced (GitLab failing, say): a slot held through the retries would block the project.
       await slot.catch(() => undefined);
+      await store.releaseSlot(run.projectId, { runId }).catch(() => undefined);
       throw error;
     });
     if (!announced) {
