@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
+import { within } from '../deadline.js';
 import type { QueuedWork } from '../domain.js';
 import { classifyWebhook, type ClassifyConfig } from '../ingest/classify.js';
 import type { Logger } from '../log.js';
-import type { CoordinationStore } from '../store/types.js';
 import { HttpError } from './http-error.js';
 import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
+import { dedupeKeys, forgetAll, storeDelivery, type DeliveryStore } from './store-delivery.js';
 import { createTokenVerifier } from './webhook-token.js';
 
 // POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
@@ -17,7 +17,7 @@ export interface WebhookRouteDeps {
   webhookSecrets: string[];
   maxBodyBytes: number;
   classifyConfig: () => ClassifyConfig;
-  store: Pick<CoordinationStore, 'rememberOnce' | 'forget' | 'recordMention'>;
+  store: DeliveryStore;
   /** The debounce window: ingest opens (or extends) the thread's window as it accepts a mention. */
   debounceMs: number;
   publish: (work: QueuedWork, orderingKey: string) => Promise<unknown>;
@@ -25,10 +25,15 @@ export interface WebhookRouteDeps {
   googleProjectId: string | null;
   isShuttingDown: () => boolean;
   now?: () => number;
+  /** Overrides STORE_DEADLINE_MS (tests). */
+  storeDeadlineMs?: number;
 }
 
-/** GitLab retries a delivery for up to about a day; remembering keys for two covers it. */
-const DEDUPE_TTL_MS = 48 * 3600_000;
+/**
+ * How long ingest waits for its store writes. With the publish's own deadline (5 s) it stays inside
+ * GitLab's 10 s: a contended store (seen on the Firestore emulator under load) gets a 503, not a timeout.
+ */
+const STORE_DEADLINE_MS = 3000;
 
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = express.Router();
@@ -54,24 +59,30 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     }
     const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
     const keys = dedupeKeys(req, work);
-    const fresh = await rememberAll(deps.store, keys, now());
-    if (!fresh) {
+    const storing = storeDelivery(deps.store, keys, work, now(), deps.debounceMs);
+    const stored = await within(storing, deps.storeDeadlineMs ?? STORE_DEADLINE_MS).catch((error: unknown) => {
+      log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not store the delivery');
+      throw new HttpError(503, 'could not store the event; GitLab will retry');
+    });
+    if (!stored.settled) {
+      // The writes go on without us. Once they end, give the keys back so GitLab's retry is not taken
+      // for a duplicate; a mention recorded meanwhile waits in its thread, and the retry publishes it.
+      void storing.then((outcome) => (outcome === 'stored' ? forgetAll(deps.store, keys) : undefined)).catch(() => undefined);
+      log().warn({ deadlineMs: deps.storeDeadlineMs ?? STORE_DEADLINE_MS }, 'the store did not answer in time');
+      throw new HttpError(503, 'the store did not answer in time; GitLab will retry');
+    }
+    if (stored.value === 'duplicate') {
       log().info({ keys }, 'duplicate delivery');
       reply(res, 200, { status: 'duplicate', reason: 'this delivery was already accepted' });
       return;
     }
     const projectId = work.kind === 'flow' ? work.request.project.id : work.event.projectId;
     try {
-      // The mention joins its thread's window now, not when a worker gets the message: a burst stays
-      // one run however long its messages spend in the queue. If the publish then fails, the mention
-      // waits in the thread (GitLab's retry, or the thread's next mention, takes it along).
-      if (work.kind === 'flow') {
-        const recorded = await deps.store.recordMention({ noteId: work.request.note.id, request: work.request }, now(), deps.debounceMs);
-        if (recorded.status === 'pending') work.seq = recorded.seq;
-      }
+      // If the publish fails, a recorded mention waits in its thread: GitLab's retry, the thread's next
+      // mention or the stalled-work sweep takes it along.
       await deps.publish(work, String(projectId));
     } catch (error) {
-      await Promise.allSettled(keys.map((key) => deps.store.forget(key)));
+      await forgetAll(deps.store, keys);
       log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
       throw new HttpError(503, 'could not queue the event; GitLab will retry');
     }
@@ -96,28 +107,6 @@ function parseJson(body: unknown): unknown {
   } catch {
     throw new HttpError(400, 'malformed JSON body');
   }
-}
-
-/**
- * The same delivery retried by GitLab keeps its Idempotency-Key; the same note with the same text is the
- * same request whatever the delivery (GitLab's update times have whole seconds, so they cannot tell two
- * quick edits apart; the text can).
- */
-function dedupeKeys(req: Request, work: QueuedWork): string[] {
-  const keys: string[] = [];
-  const idempotencyKey = req.get('idempotency-key');
-  if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
-  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${createHash('sha256').update(work.request.note.body).digest('base64url').slice(0, 22)}`);
-  if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);
-  return keys;
-}
-
-async function rememberAll(store: Pick<CoordinationStore, 'rememberOnce' | 'forget'>, keys: string[], now: number): Promise<boolean> {
-  const results = await Promise.all(keys.map((key) => store.rememberOnce(key, now, DEDUPE_TTL_MS)));
-  if (results.every(Boolean)) return true;
-  // Seen before under one key: undo the keys this attempt newly took, so they keep meaning "accepted".
-  await Promise.all(keys.filter((_, index) => results[index]).map((key) => store.forget(key)));
-  return false;
 }
 
 function describeAccepted(work: QueuedWork): Record<string, unknown> {

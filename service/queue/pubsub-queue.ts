@@ -1,4 +1,5 @@
 import { PubSub, type Message, type Subscription, type Topic } from '@google-cloud/pubsub';
+import { within } from '../deadline.js';
 import type { QueuedWork } from '../domain.js';
 import type { Logger } from '../log.js';
 import { handlePushEnvelope, type PushResponse } from '../pubsub-push/handle-envelope.js';
@@ -114,7 +115,7 @@ export class PubSubQueue implements WorkQueue {
     this.stopping = true;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = null;
-    const drained = await settleWithin([...this.inFlight], this.options.drainTimeoutMs ?? 8000);
+    const { settled: drained } = await within(Promise.allSettled([...this.inFlight]), this.options.drainTimeoutMs ?? 8000);
     if (!drained) this.logger.warn({ inFlight: this.inFlight.size }, 'stopping with handlers still running; their messages will be redelivered');
     // Closing nacks whatever is left and flushes the acks of handlers that finished.
     const subscription = this.subscription;
@@ -216,20 +217,6 @@ export class PubSubQueue implements WorkQueue {
  */
 function emulatorSettings(host: string) {
   return { apiEndpoint: host, emulatorMode: true, universeDomain: 'googleapis.com' };
-}
-
-/** True if every promise settled within `ms`. */
-async function settleWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  const settled = Promise.allSettled(promises).then(() => true as const);
-  try {
-    return await Promise.race([settled, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function advice(code: number | undefined): string {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   FIXTURE_EVENT,
   fixtureText,
@@ -118,6 +118,22 @@ describe('POST /webhooks/gitlab', () => {
     expect((await post(JSON.stringify(payload), webhookHeaders(noteHookEvent(payload)))).status).toBe(202);
   });
 
+  it('answers 503 when the store cannot take the dedupe keys, and accepts the retry', async () => {
+    const payload = noteOnIssuePayload({ projectId: 44, noteId: 9104 });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'keys-unwritable' });
+    const before = app.published.length;
+    const rememberOnce = app.store.rememberOnce.bind(app.store);
+    // Only the note key fails: the delivery key written beside it must be given back too.
+    app.store.rememberOnce = (key, ...rest) => (key.startsWith('note:') ? Promise.reject(new Error('store unavailable')) : rememberOnce(key, ...rest));
+    try {
+      expect((await post(JSON.stringify(payload), headers)).status).toBe(503);
+    } finally {
+      app.store.rememberOnce = rememberOnce;
+    }
+    expect(app.published.length).toBe(before);
+    expect((await post(JSON.stringify(payload), headers)).status).toBe(202);
+  });
+
   it('queues a Pipeline Hook of a Claude pipeline (to free its slot)', async () => {
     const payload = pipelinePayload({ projectId: 41, pipelineId: 77, status: 'success', variables: { AI_FLOW_EVENT: 'mention' } });
     const { status } = await post(JSON.stringify(payload), webhookHeaders('Pipeline Hook'));
@@ -129,6 +145,42 @@ describe('POST /webhooks/gitlab', () => {
   it('never writes the token or the secret into its logs', () => {
     expect(app.logText()).not.toContain(TEST_WEBHOOK_TOKEN);
     expect(app.logs.every((line) => typeof line.severity === 'string' && typeof line.message === 'string')).toBe(true);
+  });
+});
+
+describe('POST /webhooks/gitlab with a store slower than its deadline', () => {
+  let slow: AppUnderTest;
+  beforeAll(async () => {
+    slow = await startAppUnderTest({ storeDeadlineMs: 100 });
+  });
+  afterAll(() => slow.close());
+
+  it('answers 503 in time, and once the store answers, the retry is queued with the place the late write kept', async () => {
+    const payload = noteOnIssuePayload({ projectId: 45, noteId: 9201, discussionId: 'e'.repeat(40) });
+    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'slow-store' }) };
+    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const recordMention = slow.store.recordMention.bind(slow.store);
+    slow.store.recordMention = async (...args) => {
+      await held;
+      return recordMention(...args);
+    };
+    try {
+      expect((await send()).status).toBe(503);
+      expect(slow.published).toHaveLength(0);
+    } finally {
+      slow.store.recordMention = recordMention;
+      release();
+    }
+    // The late write recorded the mention and then gave the dedupe keys back: GitLab's retry is not a
+    // duplicate, and publishes the mention under the place it already has.
+    await vi.waitFor(async () => expect((await send()).status).toBe(202));
+    expect(slow.published).toHaveLength(1);
+    const work = slow.published[0]?.work;
+    expect(work?.kind === 'flow' && work.seq).toBe(1);
   });
 });
 

@@ -37,7 +37,7 @@ export function captureLogger(level = 'debug'): { logger: Logger; logs: Array<Re
   };
 }
 
-export async function startAppUnderTest(options: { maxBodyBytes?: number; secrets?: string[] } = {}): Promise<AppUnderTest> {
+export async function startAppUnderTest(options: { maxBodyBytes?: number; secrets?: string[]; storeDeadlineMs?: number } = {}): Promise<AppUnderTest> {
   const published: AppUnderTest['published'] = [];
   const store = new MemoryStore();
   const captured = captureLogger();
@@ -55,6 +55,7 @@ export async function startAppUnderTest(options: { maxBodyBytes?: number; secret
     },
     googleProjectId: null,
     isShuttingDown: () => false,
+    ...(options.storeDeadlineMs === undefined ? {} : { storeDeadlineMs: options.storeDeadlineMs }),
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import type { QueuedWork } from '../domain.js';
+import type { CoordinationStore } from '../store/types.js';
+
+// What ingest writes to the store before it publishes: the delivery's dedupe keys (so a retried or
+// duplicated delivery is queued once) and, for a mention, its place in its thread's debounce window.
+
+export type DeliveryStore = Pick<CoordinationStore, 'rememberOnce' | 'forget' | 'recordMention'>;
+
+/** GitLab retries a delivery for up to about a day; remembering keys for two covers it. */
+const DEDUPE_TTL_MS = 48 * 3600_000;
+
+/**
+ * The same delivery retried by GitLab keeps its Idempotency-Key; the same note with the same text is the
+ * same request whatever the delivery (GitLab's update times have whole seconds, so they cannot tell two
+ * quick edits apart; the text can).
+ */
+export function dedupeKeys(req: Request, work: QueuedWork): string[] {
+  const keys: string[] = [];
+  const idempotencyKey = req.get('idempotency-key');
+  if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
+  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${createHash('sha256').update(work.request.note.body).digest('base64url').slice(0, 22)}`);
+  if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);
+  return keys;
+}
+
+/**
+ * Takes the dedupe keys and records a mention in its thread (setting `work.seq`). `duplicate` when a key
+ * was taken before. On failure no key stays taken, so GitLab's retry is not mistaken for a duplicate.
+ */
+export async function storeDelivery(store: DeliveryStore, keys: string[], work: QueuedWork, now: number, debounceMs: number): Promise<'stored' | 'duplicate'> {
+  if (!(await rememberAll(store, keys, now))) return 'duplicate';
+  try {
+    // The mention joins its thread's window now, not when a worker gets the message: a burst stays
+    // one run however long its messages spend in the queue.
+    if (work.kind === 'flow') {
+      const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
+      if (recorded.status === 'pending') work.seq = recorded.seq;
+    }
+  } catch (error) {
+    await forgetAll(store, keys);
+    throw error;
+  }
+  return 'stored';
+}
+
+/** Gives the keys back, so they keep meaning "accepted" (a store error leaves a key to its TTL). */
+export async function forgetAll(store: DeliveryStore, keys: string[]): Promise<void> {
+  await Promise.allSettled(keys.map((key) => store.forget(key)));
+}
+
+async function rememberAll(store: DeliveryStore, keys: string[], now: number): Promise<boolean> {
+  const results = await Promise.allSettled(keys.map((key) => store.rememberOnce(key, now, DEDUPE_TTL_MS)));
+  const taken = keys.filter((_, index) => { const result = results[index]; return result?.status === 'fulfilled' && result.value; });
+  if (taken.length === keys.length) return true;
+  // Seen before under one key, or a key could not be written: undo the keys this attempt newly took.
+  await forgetAll(store, taken);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return false;
+}
