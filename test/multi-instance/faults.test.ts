@@ -14,13 +14,12 @@ import { commentCount, driveWorkload, planWorkload } from './support/workload.js
 // none in two, and the project limit holds.
 //
 // Two accommodations for the emulator, where it differs from Pub/Sub (docs/pubsub-firestore.md, "What the emulator does"):
-// - The crash: each instance reaches Pub/Sub through a gRPC relay (support/grpc-relay.ts). The
-//   emulator never notices that a SIGKILLed client's streaming pulls are dead, keeps dispatching to
-//   them, and never redelivers what it sent there; Pub/Sub notices, and redelivers after the ack
-//   deadline. The relay cancels a dead client's calls, as Pub/Sub's front end would.
-// - The freeze runs without GitLab faults: a nack (a handler's retry) sent around the freeze is
-//   sometimes lost, and the emulator, which releases a streaming-pull message only on an ack, a nack
-//   or the end of its stream (it lets no lease expire), then never redelivers it.
+// - The crash runs on a subscription without a retry policy (a nack is redelivered at once). With one,
+//   once a client dies holding messages, the emulator stops redelivering nacked messages for the whole
+//   subscription (seen here, and reproduced by hand: not deterministic enough to pin in a test); real
+//   Pub/Sub keeps to the policy.
+// - The freeze runs without GitLab faults: a nack (a handler's retry) sent around the freeze was
+//   sometimes never redelivered, likely the same defect; the crash test covers faults with recovery.
 
 const MAX_CONCURRENT_PIPELINES = 2;
 const GITLAB_FAULTS = { error500Rate: 0.05, rate429Rate: 0.05, retryAfterSeconds: 1 };
@@ -48,9 +47,8 @@ describe('two instances under faults', () => {
         hookDelivery: { maxAttempts: 8, backoffMs: 300 },
         faults: { ...GITLAB_FAULTS, seed: 42 },
       },
-      relayPubSub: true,
-      // A short ack deadline: what the dead instance held comes back in seconds.
-      pubsub: { retry: { minimumBackoffMs: 1000, maximumBackoffMs: 30_000 }, ackDeadlineSeconds: 10 },
+      // A short ack deadline: what the dead instance held comes back in seconds. No retry backoff: see above.
+      pubsub: { retry: null, ackDeadlineSeconds: 10 },
     });
     const { gitlab, pubsub, users } = cluster;
     const poisonProject = cluster.projects[10] as { id: number };

@@ -6,7 +6,6 @@ import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, 
 import { TEST_WEBHOOK_TOKEN } from '../../support/payloads.js';
 import { startServiceProcess, type ServiceProcess } from '../../support/service-process.js';
 import { startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
-import { startGrpcRelay, type GrpcRelay } from './grpc-relay.js';
 import { setUpPubSub, type PubSubSetUp, type PubSubSide, type TappedMessage, type Topology } from './pubsub-side.js';
 
 // Several service processes sharing one Pub/Sub subscription and one Firestore database (the
@@ -31,11 +30,6 @@ export interface ClusterOptions {
    * front door, which spreads the pushes over the instances (Cloud Run's mode).
    */
   receive?: 'pull' | 'push';
-  /**
-   * Connect each instance to Pub/Sub through its own gRPC relay (see grpc-relay.ts), so that a
-   * SIGKILLed instance's streaming pulls are cancelled at the emulator as real Pub/Sub would notice.
-   */
-  relayPubSub?: boolean;
 }
 
 export interface Users {
@@ -117,7 +111,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const histories = new Map<string, ServiceProcess[]>();
   const logDir = globalThis.process.env.MULTI_INSTANCE_LOG_DIR;
   const stores: FirestoreStore[] = [];
-  const relays: GrpcRelay[] = [];
 
   const cluster: Cluster = {
     gitlab,
@@ -138,9 +131,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const generation = (histories.get(name)?.length ?? 0) + 1;
       // MULTI_INSTANCE_LOG_DIR=/some/dir keeps every instance's log lines, one file per process.
       const logFile = logDir ? join(logDir, `${topology.topic}-${name}${generation}.log`) : undefined;
-      const relay = options.relayPubSub ? await startGrpcRelay(options.pubsubHost) : null;
-      if (relay) relays.push(relay);
-      const process = await startServiceProcess({ name: `instance ${name}`, env: { ...env, ...(relay ? { PUBSUB_EMULATOR_HOST: relay.host } : {}) }, logFile });
+      const process = await startServiceProcess({ name: `instance ${name}`, env, logFile });
       histories.set(name, [...(histories.get(name) ?? []), process]);
       frontDoor.setBackend(name, process.url);
       return process;
@@ -166,7 +157,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         writeFileSync(join(logDir, `${topology.topic}-artifacts.json`), JSON.stringify(artifacts, null, 1));
       }
       await frontDoor.close();
-      await Promise.allSettled(relays.map((relay) => relay.close()));
       await gitlab.close();
       await pubsub.close();
       await Promise.allSettled(stores.map((store) => store.close()));

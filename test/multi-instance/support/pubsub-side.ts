@@ -39,14 +39,15 @@ export function emulatorPubSub(host: string, projectId: string): PubSub {
 
 export interface PubSubSetUp {
   onTapped?: (message: TappedMessage, republish: (message: TappedMessage) => Promise<void>) => void;
-  retry?: { minimumBackoffMs: number; maximumBackoffMs: number };
+  /** The worker subscription's retry backoff; `null`: none (a nack is redelivered at once). */
+  retry?: { minimumBackoffMs: number; maximumBackoffMs: number } | null;
   ackDeadlineSeconds?: number;
   /** Make the worker subscription a push subscription to this endpoint (the emulator sends no token). */
   pushEndpoint?: string;
 }
 
 /**
- * Creates the topics and the worker subscription (with `retry` backoff; the instances find them and
+ * Creates the topics and the worker subscription (with `retry` backoff unless null; the instances find them and
  * create nothing), plus a tap on the work topic and a reader on the dead-letter topic.
  */
 export async function setUpPubSub(
@@ -57,10 +58,10 @@ export async function setUpPubSub(
   const pubsub = emulatorPubSub(host, topology.projectId);
   const [topic] = await pubsub.createTopic(topology.topic);
   const [deadLetterTopic] = await pubsub.createTopic(topology.deadLetterTopic);
-  const retry = options.retry ?? { minimumBackoffMs: 1000, maximumBackoffMs: 60_000 };
+  const retry = options.retry === undefined ? { minimumBackoffMs: 1000, maximumBackoffMs: 60_000 } : options.retry;
   await topic.createSubscription(topology.subscription, {
     ackDeadlineSeconds: options.ackDeadlineSeconds ?? 60,
-    retryPolicy: { minimumBackoff: duration(retry.minimumBackoffMs), maximumBackoff: duration(retry.maximumBackoffMs) },
+    ...(retry ? { retryPolicy: { minimumBackoff: duration(retry.minimumBackoffMs), maximumBackoff: duration(retry.maximumBackoffMs) } } : {}),
     ...(options.pushEndpoint ? { pushConfig: { pushEndpoint: options.pushEndpoint } } : {}),
   });
   const [tap] = await topic.createSubscription(`${topology.topic}-tap`);
