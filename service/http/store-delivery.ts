@@ -26,23 +26,20 @@ export function dedupeKeys(req: Request, work: QueuedWork): string[] {
 }
 
 /**
- * Takes the dedupe keys and records a mention in its thread (setting `work.seq`). `duplicate` when a key
- * was taken before. On failure no key stays taken, so GitLab's retry is not mistaken for a duplicate.
+ * Records a mention in its thread (setting `work.seq`), then takes the dedupe keys: `duplicate` when a
+ * key was taken before. On failure no key stays taken, so GitLab's retry is not mistaken for a duplicate.
  */
 export async function storeDelivery(store: DeliveryStore, keys: string[], work: QueuedWork, now: number, debounceMs: number): Promise<'stored' | 'duplicate'> {
-  if (!(await rememberAll(store, keys, now))) return 'duplicate';
-  try {
-    // The mention joins its thread's window now, not when a worker gets the message: a burst stays
-    // one run however long its messages spend in the queue.
-    if (work.kind === 'flow') {
-      const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
-      if (recorded.status === 'pending') work.seq = recorded.seq;
-    }
-  } catch (error) {
-    await forgetAll(store, keys);
-    throw error;
+  // The mention first: recording is idempotent per note, and the keys turn GitLab's retry away. Were the
+  // keys first, an instance that died between the two would leave a mention acknowledged to GitLab
+  // (by the retry's "duplicate") that is nowhere in the store. This way it waits in its thread, where the
+  // retry's publish or the stalled-work sweep picks it up. It also joins its thread's window now, not
+  // when a worker gets the message: a burst stays one run however long its messages spend in the queue.
+  if (work.kind === 'flow') {
+    const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
+    if (recorded.status === 'pending') work.seq = recorded.seq;
   }
-  return 'stored';
+  return (await rememberAll(store, keys, now)) ? 'stored' : 'duplicate';
 }
 
 /** Gives the keys back, so they keep meaning "accepted" (a store error leaves a key to its TTL). */

@@ -182,6 +182,23 @@ describe('POST /webhooks/gitlab with a store slower than its deadline', () => {
     const work = slow.published[0]?.work;
     expect(work?.kind === 'flow' && work.seq).toBe(1);
   });
+
+  it('takes no dedupe key before the mention is stored: an attempt that never finishes cannot turn the retry away', async () => {
+    const payload = noteOnIssuePayload({ projectId: 46, noteId: 9202, discussionId: 'f'.repeat(40) });
+    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'dies-midway' }) };
+    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const before = slow.published.length;
+    // The first attempt's store write never returns: as if its instance died in the middle of it.
+    const recordMention = slow.store.recordMention.bind(slow.store);
+    slow.store.recordMention = () => new Promise(() => undefined);
+    try {
+      expect((await send()).status).toBe(503);
+    } finally {
+      slow.store.recordMention = recordMention;
+    }
+    expect((await send()).status).toBe(202);
+    expect(slow.published.length).toBe(before + 1);
+  });
 });
 
 describe('GET /healthz', () => {
