@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { HttpError } from './http-error.js';
 import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
-import { dedupeKeys, forgetAll, storeDelivery, type DeliveryStore } from './store-delivery.js';
+import { dedupeKeys, rememberDelivery, storeDelivery, type DeliveryStore } from './store-delivery.js';
 import { createTokenVerifier } from './webhook-token.js';
 
 // POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
@@ -30,10 +30,12 @@ export interface WebhookRouteDeps {
 }
 
 /**
- * How long ingest waits for its store writes. With the publish's own deadline (5 s) it stays inside
- * GitLab's 10 s: a contended store (seen on the Firestore emulator under load) gets a 503, not a timeout.
+ * How long ingest waits for the store: its reads and the mention's write before the publish, then the
+ * dedupe keys after it. With the publish's own deadline (5 s) the answer stays inside GitLab's 10 s: a
+ * contended store (seen on the Firestore emulator under load) gets a 503, not a timeout.
  */
 const STORE_DEADLINE_MS = 3000;
+const KEY_WRITE_DEADLINE_MS = 1000;
 
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = express.Router();
@@ -65,9 +67,8 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       throw new HttpError(503, 'could not store the event; GitLab will retry');
     });
     if (!stored.settled) {
-      // The writes go on without us. Once they end, give the keys back so GitLab's retry is not taken
-      // for a duplicate; a mention recorded meanwhile waits in its thread, and the retry publishes it.
-      void storing.then((outcome) => (outcome === 'stored' ? forgetAll(deps.store, keys) : undefined)).catch(() => undefined);
+      // The write goes on without us; a mention recorded late keeps its place, and the retry publishes it.
+      void storing.catch(() => undefined);
       log().warn({ deadlineMs: deps.storeDeadlineMs ?? STORE_DEADLINE_MS }, 'the store did not answer in time');
       throw new HttpError(503, 'the store did not answer in time; GitLab will retry');
     }
@@ -82,10 +83,16 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       // mention or the stalled-work sweep takes it along.
       await deps.publish(work, String(projectId));
     } catch (error) {
-      await forgetAll(deps.store, keys);
       log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
       throw new HttpError(503, 'could not queue the event; GitLab will retry');
     }
+    // The work is queued whatever happens to the keys: a key not written (in time) only lets a later copy
+    // of this delivery be queued too, which the worker absorbs. Awaited, since Cloud Run may starve what
+    // runs after the answer.
+    const remembering = rememberDelivery(deps.store, keys, now()).catch((error: unknown) => {
+      log().warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remember the delivery; a resend of it will be queued again');
+    });
+    await within(remembering, KEY_WRITE_DEADLINE_MS);
     if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(work), 'webhook accepted');
     reply(res, 202, { status: 'queued' });
   });

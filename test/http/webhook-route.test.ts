@@ -114,24 +114,52 @@ describe('POST /webhooks/gitlab', () => {
       app.store.recordMention = recordMention;
     }
     expect(app.published.length).toBe(before);
-    // Its dedupe keys were given back: GitLab's retry gets through.
+    // No dedupe key was written: GitLab's retry gets through.
     expect((await post(JSON.stringify(payload), webhookHeaders(noteHookEvent(payload)))).status).toBe(202);
   });
 
-  it('answers 503 when the store cannot take the dedupe keys, and accepts the retry', async () => {
+  it('answers 503 when the store cannot tell whether the delivery was seen, and accepts the retry', async () => {
     const payload = noteOnIssuePayload({ projectId: 44, noteId: 9104 });
-    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'keys-unwritable' });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'keys-unreadable' });
     const before = app.published.length;
-    const rememberOnce = app.store.rememberOnce.bind(app.store);
-    // Only the note key fails: the delivery key written beside it must be given back too.
-    app.store.rememberOnce = (key, ...rest) => (key.startsWith('note:') ? Promise.reject(new Error('store unavailable')) : rememberOnce(key, ...rest));
+    const isRemembered = app.store.isRemembered.bind(app.store);
+    app.store.isRemembered = (key, ...rest) => (key.startsWith('note:') ? Promise.reject(new Error('store unavailable')) : isRemembered(key, ...rest));
     try {
       expect((await post(JSON.stringify(payload), headers)).status).toBe(503);
     } finally {
-      app.store.rememberOnce = rememberOnce;
+      app.store.isRemembered = isRemembered;
     }
     expect(app.published.length).toBe(before);
     expect((await post(JSON.stringify(payload), headers)).status).toBe(202);
+    expect(app.published.length).toBe(before + 1);
+  });
+
+  it('writes the dedupe keys only once the work is queued: a failed publish or key write never turns a resend away', async () => {
+    const payload = noteOnIssuePayload({ projectId: 44, noteId: 9105 });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'keys-after-publish' });
+    const before = app.published.length;
+    app.failPublish(true);
+    try {
+      expect((await post(JSON.stringify(payload), headers)).status).toBe(503);
+    } finally {
+      app.failPublish(false);
+    }
+    expect(await app.store.isRemembered('delivery:keys-after-publish', Date.now())).toBe(false);
+    // Queued, but its keys could not be written: still 202 (the work is in the queue), logged, and a
+    // resend is queued again rather than taken for a duplicate of something that may not exist.
+    const rememberOnce = app.store.rememberOnce.bind(app.store);
+    app.store.rememberOnce = () => Promise.reject(new Error('store unavailable'));
+    try {
+      expect((await post(JSON.stringify(payload), headers)).status).toBe(202);
+    } finally {
+      app.store.rememberOnce = rememberOnce;
+    }
+    expect(app.logs.some((line) => line.message === 'could not remember the delivery; a resend of it will be queued again')).toBe(true);
+    expect((await post(JSON.stringify(payload), headers)).status).toBe(202);
+    expect(app.published.length).toBe(before + 2);
+    // Now remembered: the next copy is a duplicate.
+    expect((await post(JSON.stringify(payload), headers)).json.status).toBe('duplicate');
+    expect(app.published.length).toBe(before + 2);
   });
 
   it('queues a Pipeline Hook of a Claude pipeline (to free its slot)', async () => {
@@ -175,7 +203,7 @@ describe('POST /webhooks/gitlab with a store slower than its deadline', () => {
       slow.store.recordMention = recordMention;
       release();
     }
-    // The late write recorded the mention and then gave the dedupe keys back: GitLab's retry is not a
+    // The late write recorded the mention, and no dedupe key was written: GitLab's retry is not a
     // duplicate, and publishes the mention under the place it already has.
     await vi.waitFor(async () => expect((await send()).status).toBe(202));
     expect(slow.published).toHaveLength(1);
