@@ -176,10 +176,10 @@ describe('POST /webhooks/gitlab', () => {
   });
 });
 
-describe('POST /webhooks/gitlab with a store slower than its deadline', () => {
+describe('POST /webhooks/gitlab with a store or queue slower than its answer', () => {
   let slow: AppUnderTest;
   beforeAll(async () => {
-    slow = await startAppUnderTest({ storeDeadlineMs: 100 });
+    slow = await startAppUnderTest({ answerWithinMs: 300 });
   });
   afterAll(() => slow.close());
 
@@ -224,6 +224,22 @@ describe('POST /webhooks/gitlab with a store slower than its deadline', () => {
     } finally {
       slow.store.recordMention = recordMention;
     }
+    expect((await send()).status).toBe(202);
+    expect(slow.published.length).toBe(before + 1);
+  });
+
+  it('answers 503 in time when the queue does not confirm the publish, remembers nothing, and queues the resend', async () => {
+    const payload = noteOnIssuePayload({ projectId: 47, noteId: 9203 });
+    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'paused-broker' }) };
+    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const before = slow.published.length;
+    slow.hangPublish(true);
+    try {
+      expect((await send()).status).toBe(503);
+    } finally {
+      slow.hangPublish(false);
+    }
+    expect(await slow.store.isRemembered('delivery:paused-broker', Date.now())).toBe(false);
     expect((await send()).status).toBe(202);
     expect(slow.published.length).toBe(before + 1);
   });

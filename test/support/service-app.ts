@@ -16,6 +16,8 @@ export interface AppUnderTest {
   logText: () => string;
   store: MemoryStore;
   failPublish: (fail: boolean) => void;
+  /** A publish that never confirms (a paused broker). */
+  hangPublish: (hang: boolean) => void;
   close: () => Promise<void>;
 }
 
@@ -37,11 +39,12 @@ export function captureLogger(level = 'debug'): { logger: Logger; logs: Array<Re
   };
 }
 
-export async function startAppUnderTest(options: { maxBodyBytes?: number; secrets?: string[]; storeDeadlineMs?: number } = {}): Promise<AppUnderTest> {
+export async function startAppUnderTest(options: { maxBodyBytes?: number; secrets?: string[]; answerWithinMs?: number } = {}): Promise<AppUnderTest> {
   const published: AppUnderTest['published'] = [];
   const store = new MemoryStore();
   const captured = captureLogger();
   let failing = false;
+  let hanging = false;
   const app = buildApp({
     logger: captured.logger,
     webhookSecrets: options.secrets ?? [TEST_WEBHOOK_TOKEN],
@@ -51,11 +54,12 @@ export async function startAppUnderTest(options: { maxBodyBytes?: number; secret
     debounceMs: 5000,
     publish: async (work, orderingKey) => {
       if (failing) throw new Error('queue unavailable');
+      if (hanging) return new Promise<never>(() => undefined);
       published.push({ work, orderingKey });
     },
     googleProjectId: null,
     isShuttingDown: () => false,
-    ...(options.storeDeadlineMs === undefined ? {} : { storeDeadlineMs: options.storeDeadlineMs }),
+    ...(options.answerWithinMs === undefined ? {} : { answerWithinMs: options.answerWithinMs }),
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -70,6 +74,9 @@ export async function startAppUnderTest(options: { maxBodyBytes?: number; secret
     store,
     failPublish: (fail) => {
       failing = fail;
+    },
+    hangPublish: (hang) => {
+      hanging = hang;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
