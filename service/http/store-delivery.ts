@@ -3,10 +3,10 @@ import type { Request } from 'express';
 import type { QueuedWork } from '../domain.js';
 import type { CoordinationStore } from '../store/types.js';
 
-// What ingest asks and writes around the publish: whether an earlier delivery of the same thing was
-// already queued (dedupe keys), and, for a mention, its place in its thread's debounce window.
+// What ingest writes to the store before it publishes: the delivery's dedupe keys (so a retried or
+// duplicated delivery is queued once) and, for a mention, its place in its thread's debounce window.
 
-export type DeliveryStore = Pick<CoordinationStore, 'isRemembered' | 'rememberOnce' | 'recordMention'>;
+export type DeliveryStore = Pick<CoordinationStore, 'rememberOnce' | 'forget' | 'recordMention' | 'mentionState'>;
 
 /** GitLab retries a delivery for up to about a day; remembering keys for two covers it. */
 const DEDUPE_TTL_MS = 48 * 3600_000;
@@ -26,27 +26,57 @@ export function dedupeKeys(req: Request, work: QueuedWork): string[] {
 }
 
 /**
- * Before the publish: `duplicate` if a key says an earlier delivery was queued; otherwise records a
- * mention in its thread (setting `work.seq`). Writes no key: see rememberDelivery.
+ * Takes the dedupe keys and records a mention in its thread (setting `work.seq`). `duplicate` when a key
+ * was taken before. On failure no key stays taken, so a resend is not mistaken for a duplicate.
+ *
+ * A mention whose keys were taken but which is still nowhere in the store after `waitMs` is carried on
+ * here: the attempt that took them most likely died before recording it, and answering "duplicate" would
+ * acknowledge a comment that never runs (the fault test lost one that way). Waiting first keeps copies that
+ * arrive while the first attempt is still at work off the thread's transaction; carrying on costs at most
+ * a second message, which the worker's claims absorb.
  */
-export async function storeDelivery(store: DeliveryStore, keys: string[], work: QueuedWork, now: number, debounceMs: number): Promise<'stored' | 'duplicate'> {
-  const seen = await Promise.all(keys.map((key) => store.isRemembered(key, now)));
-  if (seen.some(Boolean)) return 'duplicate';
-  // The mention joins its thread's window now, not when a worker gets the message: a burst stays one
-  // run however long its messages spend in the queue. Recording is idempotent per note.
-  if (work.kind === 'flow') {
-    const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
-    if (recorded.status === 'pending') work.seq = recorded.seq;
+export async function storeDelivery(store: DeliveryStore, keys: string[], work: QueuedWork, now: number, debounceMs: number, waitMs: number): Promise<'stored' | 'duplicate'> {
+  if (!(await rememberAll(store, keys, now))) {
+    if (work.kind !== 'flow' || (await mentionKnownWithin(store, work, waitMs))) return 'duplicate';
+  }
+  try {
+    if (work.kind === 'flow') {
+      const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
+      if (recorded.status === 'pending') work.seq = recorded.seq;
+    }
+  } catch (error) {
+    await forgetAll(store, keys);
+    throw error;
   }
   return 'stored';
 }
 
-/**
- * After the publish: a key means "queued". Written any earlier, a key left by a failed publish, a missed
- * deadline or an instance that died before publishing would turn GitLab's retry away as a duplicate,
- * and the comment would be acknowledged but never run (the fault test lost one that way). Two deliveries
- * that overlap may both be queued; the worker's claims make the second one a no-op.
- */
-export async function rememberDelivery(store: DeliveryStore, keys: string[], now: number): Promise<void> {
-  await Promise.all(keys.map((key) => store.rememberOnce(key, now, DEDUPE_TTL_MS)));
+/** Gives the keys back, so they keep meaning "accepted" (a store error leaves a key to its TTL). */
+export async function forgetAll(store: DeliveryStore, keys: string[]): Promise<void> {
+  await Promise.allSettled(keys.map((key) => store.forget(key)));
+}
+
+const POLL_MS = 100;
+
+async function mentionKnownWithin(store: DeliveryStore, work: Extract<QueuedWork, { kind: 'flow' }>, waitMs: number): Promise<boolean> {
+  const giveUpAt = performance.now() + waitMs;
+  for (;;) {
+    if ((await store.mentionState(work.request.note.id, work.request.threadKey)) !== 'unknown') return true;
+    if (performance.now() + POLL_MS > giveUpAt) return false;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function rememberAll(store: DeliveryStore, keys: string[], now: number): Promise<boolean> {
+  const results = await Promise.allSettled(keys.map((key) => store.rememberOnce(key, now, DEDUPE_TTL_MS)));
+  const taken = keys.filter((_, index) => {
+    const result = results[index];
+    return result?.status === 'fulfilled' && result.value;
+  });
+  if (taken.length === keys.length) return true;
+  // Seen before under one key, or a key could not be written: undo the keys this attempt newly took.
+  await forgetAll(store, taken);
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+  return false;
 }

@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { HttpError } from './http-error.js';
 import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
-import { dedupeKeys, rememberDelivery, storeDelivery, type DeliveryStore } from './store-delivery.js';
+import { dedupeKeys, forgetAll, storeDelivery, type DeliveryStore } from './store-delivery.js';
 import { createTokenVerifier } from './webhook-token.js';
 
 // POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
@@ -36,6 +36,8 @@ export interface WebhookRouteDeps {
  * the Firestore emulator under load was seen to take several seconds.
  */
 const ANSWER_WITHIN_MS = 8500;
+/** How long a copy of a mention waits for the attempt that took its keys to record it (store-delivery.ts). */
+const MENTION_WAIT_MS = 2000;
 
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = express.Router();
@@ -66,14 +68,15 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     }
     const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
     const keys = dedupeKeys(req, work);
-    const storing = storeDelivery(deps.store, keys, work, now(), deps.debounceMs);
+    const storing = storeDelivery(deps.store, keys, work, now(), deps.debounceMs, Math.min(MENTION_WAIT_MS, timeLeft() / 3));
     const stored = await within(storing, timeLeft()).catch((error: unknown) => {
       log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not store the delivery');
       throw new HttpError(503, 'could not store the event; GitLab will retry');
     });
     if (!stored.settled) {
-      // The write goes on without us; a mention recorded late keeps its place, and a resend publishes it.
-      void storing.catch(() => undefined);
+      // The writes go on without us. Once they end, give the keys back so a resend is not taken for a
+      // duplicate; a mention recorded meanwhile waits in its thread, and the resend publishes it.
+      void storing.then((outcome) => (outcome === 'stored' ? forgetAll(deps.store, keys) : undefined)).catch(() => undefined);
       log().warn({ answerWithinMs }, 'the store did not answer in time');
       throw new HttpError(503, 'the store did not answer in time; GitLab will retry');
     }
@@ -87,22 +90,17 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     // or the stalled-work sweep takes it along. One that completes after our 503 is a duplicate message,
     // which the worker's claims absorb.
     const publishing = deps.publish(work, String(projectId));
-    const published = await within(publishing, timeLeft()).catch((error: unknown) => {
+    const published = await within(publishing, timeLeft()).catch(async (error: unknown) => {
+      await forgetAll(deps.store, keys);
       log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
       throw new HttpError(503, 'could not queue the event; GitLab will retry');
     });
     if (!published.settled) {
       void publishing.catch(() => undefined);
+      await forgetAll(deps.store, keys);
       log().warn({ answerWithinMs }, 'the queue did not confirm the publish in time');
       throw new HttpError(503, 'the queue did not confirm in time; GitLab will retry');
     }
-    // The work is queued whatever happens to the keys: a key not written (in time) only lets a later copy
-    // of this delivery be queued too, which the worker absorbs. Awaited, since Cloud Run may starve what
-    // runs after the answer.
-    const remembering = rememberDelivery(deps.store, keys, now()).catch((error: unknown) => {
-      log().warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remember the delivery; a resend of it will be queued again');
-    });
-    await within(remembering, timeLeft());
     if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(work), 'webhook accepted');
     reply(res, 202, { status: 'queued' });
   });

@@ -193,6 +193,13 @@ export class FirestoreStore implements CoordinationStore {
     return { threads, runs };
   }
 
+  async mentionState(noteId: number, threadKey: string): Promise<'pending' | 'claimed' | 'unknown'> {
+    const [noteSnap, threadSnap] = await this.db.getAll(this.noteRef(noteId), this.threadRef(threadKey));
+    if (noteSnap?.exists) return 'claimed';
+    const pending = threadSnap?.exists ? (threadSnap.data() as ThreadDoc).pending : {};
+    return pending[String(noteId)] ? 'pending' : 'unknown';
+  }
+
   async runOfNote(noteId: number): Promise<string | null> {
     const snap = await this.noteRef(noteId).get();
     return snap.exists ? (snap.get('runId') as string) : null;

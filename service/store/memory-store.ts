@@ -112,6 +112,11 @@ export class MemoryStore implements CoordinationStore {
     return { threads, runs: structuredClone(runs) };
   }
 
+  async mentionState(noteId: number, threadKey: string): Promise<'pending' | 'claimed' | 'unknown'> {
+    if (this.noteRuns.has(noteId)) return 'claimed';
+    return this.threads.get(threadKey)?.pending.has(noteId) ? 'pending' : 'unknown';
+  }
+
   async runOfNote(noteId: number): Promise<string | null> {
     return this.noteRuns.get(noteId) ?? null;
   }

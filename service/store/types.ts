@@ -96,6 +96,12 @@ export interface CoordinationStore {
   /** Whether `rememberOnce` took this key and its TTL has not run out (a read: it remembers nothing). */
   isRemembered(key: string, now: number): Promise<boolean>;
 
+  /**
+   * Where a note stands, without a transaction: `pending` in its thread's window, `claimed` by a run, or
+   * `unknown` (never recorded, or long gone).
+   */
+  mentionState(noteId: number, threadKey: string): Promise<'pending' | 'claimed' | 'unknown'>;
+
   /** Record a mention (or an edit of one) in its thread's debounce window. Idempotent per note id. */
   recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult>;
 

@@ -68,6 +68,18 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
     });
   });
 
+  describe('mentionState', () => {
+    it('tells an unknown note from one pending in its thread and one a run claimed', async () => {
+      expect(await store.mentionState(1, THREAD)).toBe('unknown');
+      await store.recordMention(mention(1), 0, QUIET);
+      expect(await store.mentionState(1, THREAD)).toBe('pending');
+      expect(await store.mentionState(1, OTHER_THREAD)).toBe('unknown');
+      expect(await store.mentionState(2, THREAD)).toBe('unknown');
+      await store.claimThread(THREAD, 1, 1, 'run-1', 1000, WINDOW);
+      expect(await store.mentionState(1, THREAD)).toBe('claimed');
+    });
+  });
+
   describe('recordMention', () => {
     it('gives each new note in a thread the next seq and pushes the quiet time out', async () => {
       expect(await store.recordMention(mention(1), 0, QUIET)).toEqual({ status: 'pending', seq: 1, quietUntil: 1000 });
