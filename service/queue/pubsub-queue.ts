@@ -64,6 +64,7 @@ export class PubSubQueue implements WorkQueue {
   private handler: WorkHandler | null = null;
   private subscription: Subscription | null = null;
   private stopping = false;
+  private stopped: Promise<void> | null = null;
   private reopenTimer: NodeJS.Timeout | null = null;
   private reopenDelayMs = 1000;
   private resourcesReady: Promise<void> | null = null;
@@ -90,6 +91,7 @@ export class PubSubQueue implements WorkQueue {
     await this.ensureResources();
     this.handler = handler;
     this.stopping = false;
+    this.stopped = null;
     if (this.options.subscription) this.openPull(this.options.subscription);
   }
 
@@ -111,7 +113,12 @@ export class PubSubQueue implements WorkQueue {
     );
   }
 
-  async stop(): Promise<void> {
+  /** Idempotent: close() after stop() (as the service's shutdown does) must not wait out the drain again. */
+  stop(): Promise<void> {
+    return (this.stopped ??= this.stopOnce());
+  }
+
+  private async stopOnce(): Promise<void> {
     this.stopping = true;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = null;

@@ -175,6 +175,9 @@ describe('PubSubQueue receiving', () => {
     await queue.stop();
     expect(Date.now() - started).toBeLessThan(2000);
     expect(records).toContainEqual(expect.objectContaining({ severity: 'WARNING', inFlight: 1 }));
+    // A second stop (the service's close() after its stop()) does not wait out the drain again.
+    await queue.stop();
+    expect(records.filter((record) => record.severity === 'WARNING' && record.inFlight === 1)).toHaveLength(1);
     const second: Delivery[] = [];
     await queue.start(async (delivery) => {
       second.push(delivery);

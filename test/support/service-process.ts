@@ -96,6 +96,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
   let stderrText = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderrText = (stderrText + chunk).slice(-8000);
+    file?.write(chunk);
   });
 
   const url = `http://127.0.0.1:${port}`;
