@@ -6,7 +6,7 @@ import type { CoordinationStore } from '../store/types.js';
 // What ingest writes to the store before it publishes: the delivery's dedupe keys (so a retried or
 // duplicated delivery is queued once) and, for a mention, its place in its thread's debounce window.
 
-export type DeliveryStore = Pick<CoordinationStore, 'rememberOnce' | 'forget' | 'recordMention' | 'mentionState'>;
+export type DeliveryStore = Pick<CoordinationStore, 'rememberOnce' | 'isRemembered' | 'forget' | 'recordMention' | 'mentionState'>;
 
 /** GitLab retries a delivery for up to about a day; remembering keys for two covers it. */
 const DEDUPE_TTL_MS = 48 * 3600_000;
@@ -36,19 +36,30 @@ export function dedupeKeys(req: Request, work: QueuedWork): string[] {
  * a second message, which the worker's claims absorb.
  */
 export async function storeDelivery(store: DeliveryStore, keys: string[], work: QueuedWork, now: number, debounceMs: number, waitMs: number): Promise<'stored' | 'duplicate'> {
+  if (work.kind !== 'flow') {
+    // Nothing of a hook is stored before its publish, so nothing could tell a copy that its first attempt
+    // died before publishing: its keys are written after the publish (rememberPublished). A copy that
+    // overlaps the first is queued too; releasing a slot by pipeline id twice changes nothing.
+    const seen = await Promise.all(keys.map((key) => store.isRemembered(key, now)));
+    return seen.some(Boolean) ? 'duplicate' : 'stored';
+  }
   if (!(await rememberAll(store, keys, now))) {
-    if (work.kind !== 'flow' || (await mentionKnownWithin(store, work, waitMs))) return 'duplicate';
+    if (await mentionKnownWithin(store, work, waitMs)) return 'duplicate';
   }
   try {
-    if (work.kind === 'flow') {
-      const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
-      if (recorded.status === 'pending') work.seq = recorded.seq;
-    }
+    const recorded = await store.recordMention({ noteId: work.request.note.id, request: work.request }, now, debounceMs);
+    if (recorded.status === 'pending') work.seq = recorded.seq;
   } catch (error) {
     await forgetAll(store, keys);
     throw error;
   }
   return 'stored';
+}
+
+/** After the publish: the keys of work that storeDelivery did not take them for (a hook). */
+export async function rememberPublished(store: DeliveryStore, keys: string[], work: QueuedWork, now: number): Promise<void> {
+  if (work.kind === 'flow') return;
+  await Promise.all(keys.map((key) => store.rememberOnce(key, now, DEDUPE_TTL_MS)));
 }
 
 /** Gives the keys back, so they keep meaning "accepted" (a store error leaves a key to its TTL). */

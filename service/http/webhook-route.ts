@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { HttpError } from './http-error.js';
 import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
-import { dedupeKeys, forgetAll, storeDelivery, type DeliveryStore } from './store-delivery.js';
+import { dedupeKeys, forgetAll, rememberPublished, storeDelivery, type DeliveryStore } from './store-delivery.js';
 import { createTokenVerifier } from './webhook-token.js';
 
 // POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
@@ -101,6 +101,11 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       log().warn({ answerWithinMs }, 'the queue did not confirm the publish in time');
       throw new HttpError(503, 'the queue did not confirm in time; GitLab will retry');
     }
+    // A key not written (in time) only lets a later copy of this hook be queued too.
+    const remembering = rememberPublished(deps.store, keys, work, now()).catch((error: unknown) => {
+      log().warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remember the delivery; a resend of it will be queued again');
+    });
+    await within(remembering, timeLeft());
     if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(work), 'webhook accepted');
     reply(res, 202, { status: 'queued' });
   });

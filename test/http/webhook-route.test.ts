@@ -228,6 +228,28 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
     const work = slow.published.at(-1)?.work;
     expect(work?.kind === 'flow' && (await slow.store.mentionState(9204, work.request.threadKey))).toBe('pending');
   });
+
+  it('writes a Pipeline Hook\'s keys only after its publish: an attempt that dies first cannot turn the resend away', async () => {
+    const payload = pipelinePayload({ projectId: 49, pipelineId: 78, status: 'success', variables: { AI_FLOW_EVENT: 'mention' } });
+    const headers = { 'content-type': 'application/json', ...webhookHeaders('Pipeline Hook', { idempotencyKey: 'hook-dies-midway' }) };
+    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const before = slow.published.length;
+    // A dead instance gives nothing back: the publish never confirms and no key is ever forgotten.
+    const forget = slow.store.forget.bind(slow.store);
+    slow.store.forget = () => Promise.reject(new Error('instance gone'));
+    slow.hangPublish(true);
+    try {
+      expect((await send()).status).toBe(503);
+    } finally {
+      slow.hangPublish(false);
+      slow.store.forget = forget;
+    }
+    expect((await send()).status).toBe(202);
+    expect(slow.published.length).toBe(before + 1);
+    // Published, then remembered: the next copy is a duplicate.
+    expect(await (await send()).json()).toMatchObject({ status: 'duplicate' });
+    expect(slow.published.length).toBe(before + 1);
+  });
 });
 
 describe('GET /healthz', () => {
