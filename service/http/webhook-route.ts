@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { within } from '../deadline.js';
+import { within, type Bounded } from '../deadline.js';
 import type { QueuedWork } from '../domain.js';
 import { classifyWebhook, type ClassifyConfig } from '../ingest/classify.js';
 import type { Logger } from '../log.js';
@@ -69,18 +69,13 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
     const keys = dedupeKeys(req, work);
     const storing = storeDelivery(deps.store, keys, work, now(), deps.debounceMs, Math.min(MENTION_WAIT_MS, timeLeft() / 3));
-    const stored = await within(storing, timeLeft()).catch((error: unknown) => {
-      log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not store the delivery');
-      throw new HttpError(503, 'could not store the event; GitLab will retry');
+    // Too late: the writes go on without us. Once they end, give the keys back so a resend is not taken
+    // for a duplicate; a mention recorded meanwhile waits in its thread, and the resend publishes it.
+    // (On a failure, storeDelivery has given them back itself.)
+    const stored = await inTime(storing, timeLeft(), 'the store', log, {
+      late: () => void storing.then((outcome) => (outcome === 'stored' ? forgetAll(deps.store, keys) : undefined)).catch(() => undefined),
     });
-    if (!stored.settled) {
-      // The writes go on without us. Once they end, give the keys back so a resend is not taken for a
-      // duplicate; a mention recorded meanwhile waits in its thread, and the resend publishes it.
-      void storing.then((outcome) => (outcome === 'stored' ? forgetAll(deps.store, keys) : undefined)).catch(() => undefined);
-      log().warn({ answerWithinMs }, 'the store did not answer in time');
-      throw new HttpError(503, 'the store did not answer in time; GitLab will retry');
-    }
-    if (stored.value === 'duplicate') {
+    if (stored === 'duplicate') {
       log().info({ keys }, 'duplicate delivery');
       reply(res, 200, { status: 'duplicate', reason: 'this delivery was already accepted' });
       return;
@@ -89,18 +84,8 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     // If the publish fails, a recorded mention waits in its thread: a resend, the thread's next mention
     // or the stalled-work sweep takes it along. One that completes after our 503 is a duplicate message,
     // which the worker's claims absorb.
-    const publishing = deps.publish(work, String(projectId));
-    const published = await within(publishing, timeLeft()).catch(async (error: unknown) => {
-      await forgetAll(deps.store, keys);
-      log().error({ err: error instanceof Error ? error.message : String(error) }, 'could not queue the delivery');
-      throw new HttpError(503, 'could not queue the event; GitLab will retry');
-    });
-    if (!published.settled) {
-      void publishing.catch(() => undefined);
-      await forgetAll(deps.store, keys);
-      log().warn({ answerWithinMs }, 'the queue did not confirm the publish in time');
-      throw new HttpError(503, 'the queue did not confirm in time; GitLab will retry');
-    }
+    const giveBackKeys = () => forgetAll(deps.store, keys);
+    await inTime(deps.publish(work, String(projectId)), timeLeft(), 'the queue', log, { failed: giveBackKeys, late: giveBackKeys });
     // A key not written (in time) only lets a later copy of this hook be queued too.
     const remembering = rememberPublished(deps.store, keys, work, now()).catch((error: unknown) => {
       log().warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remember the delivery; a resend of it will be queued again');
@@ -110,6 +95,32 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     reply(res, 202, { status: 'queued' });
   });
   return router;
+}
+
+/**
+ * `promise`'s value, or a 503 (GitLab, or whoever resends, tries again) when it fails or is not done
+ * within `ms`; `failed` and `late` undo what must not outlive the 503.
+ */
+async function inTime<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+  log: () => Logger,
+  undo: { failed?: () => Promise<unknown>; late: () => unknown },
+): Promise<T> {
+  let result: Bounded<T>;
+  try {
+    result = await within(promise, ms);
+  } catch (error) {
+    await undo.failed?.();
+    log().error({ err: error instanceof Error ? error.message : String(error) }, `${what} failed`);
+    throw new HttpError(503, `${what} failed; GitLab will retry`);
+  }
+  if (result.settled) return result.value;
+  promise.catch(() => undefined);
+  await undo.late();
+  log().warn({ waitedMs: Math.round(ms) }, `${what} did not answer in time`);
+  throw new HttpError(503, `${what} did not answer in time; GitLab will retry`);
 }
 
 /** A JSON answer without res.json's negotiation and ETag hashing: GitLab only reads the status. */

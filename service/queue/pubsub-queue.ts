@@ -63,7 +63,7 @@ export class PubSubQueue implements WorkQueue {
   private readonly logger: Logger;
   private handler: WorkHandler | null = null;
   private subscription: Subscription | null = null;
-  private stopping = false;
+  /** Set by stop() (cleared by start()): the queue is stopping or stopped. */
   private stopped: Promise<void> | null = null;
   private reopenTimer: NodeJS.Timeout | null = null;
   private reopenDelayMs = 1000;
@@ -90,7 +90,6 @@ export class PubSubQueue implements WorkQueue {
   async start(handler: WorkHandler): Promise<void> {
     await this.ensureResources();
     this.handler = handler;
-    this.stopping = false;
     this.stopped = null;
     if (this.options.subscription) this.openPull(this.options.subscription);
   }
@@ -118,8 +117,11 @@ export class PubSubQueue implements WorkQueue {
     return (this.stopped ??= this.stopOnce());
   }
 
+  private get stopping(): boolean {
+    return this.stopped !== null;
+  }
+
   private async stopOnce(): Promise<void> {
-    this.stopping = true;
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = null;
     const { settled: drained } = await within(Promise.allSettled([...this.inFlight]), this.options.drainTimeoutMs ?? 8000);

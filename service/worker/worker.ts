@@ -239,15 +239,17 @@ class Worker {
     // (the store and GitLab answer in parallel) and given back if the run ends here.
     const slot = store.acquireSlot(run.projectId, runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
     slot.catch(() => undefined);
+    const giveBackSlot = async () => {
+      await slot.catch(() => undefined);
+      await store.releaseSlot(run.projectId, { runId });
+    };
     const announced = await this.announceClaimed(run, log, takenOver).catch(async (error: unknown) => {
       // Not announced (GitLab failing, say): a slot held through the retries would block the project.
-      await slot.catch(() => undefined);
-      await store.releaseSlot(run.projectId, { runId }).catch(() => undefined);
+      await giveBackSlot().catch(() => undefined);
       throw error;
     });
     if (!announced) {
-      await slot.catch(() => undefined);
-      await store.releaseSlot(run.projectId, { runId });
+      await giveBackSlot();
       return { run: null };
     }
     return { run: announced, slot };

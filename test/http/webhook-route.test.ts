@@ -18,8 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-async function post(body: string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(`${app.url}/webhooks/gitlab`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+async function post(body: string, headers: Record<string, string>, to: AppUnderTest = app): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${to.url}/webhooks/gitlab`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
 
@@ -157,8 +157,8 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
 
   it('answers 503 in time, and once the store answers, the retry is queued with the place the late write kept', async () => {
     const payload = noteOnIssuePayload({ projectId: 45, noteId: 9201, discussionId: 'e'.repeat(40) });
-    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'slow-store' }) };
-    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'slow-store' });
+    const send = () => post(JSON.stringify(payload), headers, slow);
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -185,8 +185,8 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
 
   it('lets the retry through when the first attempt never finishes storing (its keys cannot turn the retry away)', async () => {
     const payload = noteOnIssuePayload({ projectId: 46, noteId: 9202, discussionId: 'f'.repeat(40) });
-    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'dies-midway' }) };
-    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'dies-midway' });
+    const send = () => post(JSON.stringify(payload), headers, slow);
     const before = slow.published.length;
     // The first attempt's store write never returns: as if its instance died in the middle of it.
     const recordMention = slow.store.recordMention.bind(slow.store);
@@ -202,8 +202,8 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
 
   it('answers 503 in time when the queue does not confirm the publish, remembers nothing, and queues the resend', async () => {
     const payload = noteOnIssuePayload({ projectId: 47, noteId: 9203 });
-    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'paused-broker' }) };
-    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'paused-broker' });
+    const send = () => post(JSON.stringify(payload), headers, slow);
     const before = slow.published.length;
     slow.hangPublish(true);
     try {
@@ -218,11 +218,11 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
 
   it('carries on a mention whose keys an earlier attempt took but never recorded (it died), after a short wait', async () => {
     const payload = noteOnIssuePayload({ projectId: 48, noteId: 9204 });
-    const headers = { 'content-type': 'application/json', ...webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'died-holding-keys' }) };
+    const headers = webhookHeaders(noteHookEvent(payload), { idempotencyKey: 'died-holding-keys' });
     const before = slow.published.length;
     // What an instance SIGKILLed between taking the keys and recording the mention leaves behind.
     expect(await slow.store.rememberOnce('delivery:died-holding-keys', Date.now(), 3_600_000)).toBe(true);
-    const response = await fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const response = await post(JSON.stringify(payload), headers, slow);
     expect(response.status).toBe(202);
     expect(slow.published.length).toBe(before + 1);
     const work = slow.published.at(-1)?.work;
@@ -231,8 +231,8 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
 
   it('writes a Pipeline Hook\'s keys only after its publish: an attempt that dies first cannot turn the resend away', async () => {
     const payload = pipelinePayload({ projectId: 49, pipelineId: 78, status: 'success', variables: { AI_FLOW_EVENT: 'mention' } });
-    const headers = { 'content-type': 'application/json', ...webhookHeaders('Pipeline Hook', { idempotencyKey: 'hook-dies-midway' }) };
-    const send = () => fetch(`${slow.url}/webhooks/gitlab`, { method: 'POST', headers, body: JSON.stringify(payload) });
+    const headers = webhookHeaders('Pipeline Hook', { idempotencyKey: 'hook-dies-midway' });
+    const send = () => post(JSON.stringify(payload), headers, slow);
     const before = slow.published.length;
     // A dead instance gives nothing back: the publish never confirms and no key is ever forgotten.
     const forget = slow.store.forget.bind(slow.store);
@@ -247,7 +247,7 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
     expect((await send()).status).toBe(202);
     expect(slow.published.length).toBe(before + 1);
     // Published, then remembered: the next copy is a duplicate.
-    expect(await (await send()).json()).toMatchObject({ status: 'duplicate' });
+    expect((await send()).json).toMatchObject({ status: 'duplicate' });
     expect(slow.published.length).toBe(before + 1);
   });
 });
