@@ -11,7 +11,7 @@ import {
   type SlotsDoc,
   type ThreadDoc,
 } from './firestore-codec.js';
-import { byNoteOrder } from './memory-store.js';
+import { byNoteOrder, lockResult } from './memory-store.js';
 import * as slots from './slots.js';
 import type {
   ClaimThreadResult,
@@ -230,7 +230,7 @@ export class FirestoreStore implements CoordinationStore {
       const lock = snap.exists ? (snap.data() as { owner: string; at: number }) : null;
       if (lock && lock.owner !== owner && now - lock.at < staleMs) return 'busy';
       tx.set(ref, { owner, at: now, expireAt: expiresAfter(now, this.retentionMs) });
-      return lock && lock.owner !== owner ? 'acquired-stale' : 'acquired';
+      return lockResult(lock?.owner, owner);
     });
   }
 

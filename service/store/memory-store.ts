@@ -138,7 +138,7 @@ export class MemoryStore implements CoordinationStore {
     const lock = this.triggerLocks.get(runId);
     if (lock && lock.owner !== owner && now - lock.at < staleMs) return 'busy';
     this.triggerLocks.set(runId, { owner, at: now });
-    return lock && lock.owner !== owner ? 'acquired-stale' : 'acquired';
+    return lockResult(lock?.owner, owner);
   }
 
   async unlockTrigger(runId: string, owner: string, options: { abandoned?: boolean } = {}): Promise<void> {
@@ -207,4 +207,10 @@ export class MemoryStore implements CoordinationStore {
 export function byNoteOrder(a: PendingMention, b: PendingMention): number {
   const at = a.request.note.createdAt.localeCompare(b.request.note.createdAt);
   return at !== 0 ? at : a.noteId - b.noteId;
+}
+
+/** What `lockTrigger` did, from the owner it found (none, the caller, or another) once it wrote the caller's. */
+export function lockResult(previousOwner: string | undefined, owner: string): TriggerLockResult {
+  if (previousOwner === undefined) return 'acquired';
+  return previousOwner === owner ? 'renewed' : 'acquired-stale';
 }

@@ -67,6 +67,8 @@ export interface RunRecord {
 export type TriggerLockResult =
   /** Yours; nobody held it. */
   | 'acquired'
+  /** Still yours: you held it and nobody took it since (its time is now the one you passed). */
+  | 'renewed'
   /** Yours, but a previous holder took it and vanished: reconcile with GitLab before triggering. */
   | 'acquired-stale'
   /** Someone else holds it and is alive (as far as we can tell). */

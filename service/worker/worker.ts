@@ -7,12 +7,13 @@ import type { GitLabApi, GitLabUser } from '../gitlab/api.js';
 import { GitLabApiError, isTransient } from '../gitlab/errors.js';
 import type { Logger } from '../log.js';
 import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
-import type { CoordinationStore, PendingMention, RunRecord, SlotResult, TriggerLockResult } from '../store/types.js';
+import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '../store/types.js';
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { closeOutEndedPipeline } from './close-out.js';
 import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
 import { budgetNote, queuedNote, stalledNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
 import { findRunPipeline, findTrackingNote } from './reconcile.js';
+import { RunLocks, type RunLockHold } from './run-lock.js';
 
 // From a queued request to a pipeline (design §3). Every step is resumable: the run's state lives in
 // the coordination store, so any instance, on any redelivery, continues where the last attempt stopped,
@@ -65,14 +66,21 @@ class Worker {
   private readonly instanceId: string;
   private readonly newRunId: () => string;
   private readonly slotWaitHoldMs: number;
-  private readonly runLockStaleMs: number;
+  private readonly runLocks: RunLocks;
   private self: Promise<GitLabUser> | null = null;
 
   constructor(private readonly deps: WorkerDeps) {
     this.instanceId = deps.instanceId ?? randomUUID();
     this.newRunId = deps.newRunId ?? (() => randomUUID());
     this.slotWaitHoldMs = deps.slotWaitHoldMs ?? 240_000;
-    this.runLockStaleMs = deps.runLockStaleMs ?? 20_000;
+    this.runLocks = new RunLocks({
+      store: deps.store,
+      clock: deps.clock,
+      shutdown: deps.shutdown,
+      logger: deps.logger,
+      instanceId: this.instanceId,
+      staleMs: deps.runLockStaleMs ?? 20_000,
+    });
   }
 
   async handle(delivery: Delivery): Promise<HandlerOutcome> {
@@ -157,7 +165,7 @@ class Worker {
     const run = await store.getRun(runId);
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
     // A live attempt holds (and renews) the run's lock: the run is slow, not stalled, and that attempt carries it on.
-    if ((await this.briefRunLock(runId, async () => undefined)) === 'busy') return { kind: 'ack' };
+    if ((await this.runLocks.brief(runId, async () => undefined)) === 'busy') return { kind: 'ack' };
     const resumes = run.stalledResumes ?? 0;
     if (resumes > MAX_STALLED_RESUMES && clock.now() - run.createdAt > MIN_STALLED_AGE_MS) {
       if (await store.updateRun(runId, { state: 'failed', error: `stalled: gave up after ${MAX_STALLED_RESUMES} resumptions` }, clock.now(), [run.state])) {
@@ -203,12 +211,12 @@ class Worker {
     if (TERMINAL_RUN_STATES.has(run.state)) return { kind: 'ack' };
     // The common case in one hold of the run's lock: announce, take a free slot, trigger (each lock
     // round trip is a store transaction, and this path is the latency a user waits for).
-    const first = await this.withRunLock(run, async (takenOver): Promise<RunRecord | null> => {
-      const { run: current, slot: askedSlot } = await this.announce(runId, runLog, takenOver);
+    const first = await this.withRunLock(runId, async (hold): Promise<RunRecord | null> => {
+      const { run: current, slot: askedSlot } = await this.announce(runId, runLog, hold);
       if (!current) return null;
       const slot = await (askedSlot ?? store.acquireSlot(current.projectId, runId, current.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs));
       if (!slot.granted) return current;
-      await this.trigger(current, runLog, takenOver);
+      await this.trigger(current, runLog, hold);
       return null;
     });
     if ('busy' in first) return first.busy;
@@ -218,9 +226,9 @@ class Worker {
     if (!(await this.waitForSlot(announced, runLog, slotWaitHoldMs))) {
       return { kind: 'retry', reason: 'waiting for a project slot', delayMs: 1000 };
     }
-    const triggered = await this.withRunLock(run, async (takenOver) => {
+    const triggered = await this.withRunLock(runId, async (hold) => {
       const current = await store.getRun(runId);
-      if (current && !TERMINAL_RUN_STATES.has(current.state)) await this.trigger(current, runLog, takenOver);
+      if (current && !TERMINAL_RUN_STATES.has(current.state)) await this.trigger(current, runLog, hold);
     });
     return 'busy' in triggered ? triggered.busy : { kind: 'ack' };
   }
@@ -230,7 +238,7 @@ class Worker {
    * run as it now stands (announced, or already past that), or null when it ended here or before; and,
    * when it announced the run, its request for a project slot, made while GitLab answered.
    */
-  private async announce(runId: string, log: Logger, takenOver: boolean): Promise<{ run: RunRecord | null; slot?: Promise<SlotResult> }> {
+  private async announce(runId: string, log: Logger, hold: RunLockHold): Promise<{ run: RunRecord | null; slot?: Promise<SlotResult> }> {
     const { store, clock, config } = this.deps;
     const run = await store.getRun(runId);
     if (!run || TERMINAL_RUN_STATES.has(run.state)) return { run: null };
@@ -243,7 +251,7 @@ class Worker {
       await slot.catch(() => undefined);
       await store.releaseSlot(run.projectId, { runId });
     };
-    const announced = await this.announceClaimed(run, log, takenOver).catch(async (error: unknown) => {
+    const announced = await this.announceClaimed(run, log, hold).catch(async (error: unknown) => {
       // Not announced (GitLab failing, say): a slot held through the retries would block the project.
       await giveBackSlot().catch(() => undefined);
       throw error;
@@ -255,7 +263,7 @@ class Worker {
     return { run: announced, slot };
   }
 
-  private async announceClaimed(run: RunRecord, log: Logger, takenOver: boolean): Promise<RunRecord | null> {
+  private async announceClaimed(run: RunRecord, log: Logger, hold: RunLockHold): Promise<RunRecord | null> {
     const { store, clock, gitlab } = this.deps;
     const runId = run.runId;
     const request = runRequest(run);
@@ -273,8 +281,9 @@ class Worker {
     let tracking: { noteId: number; discussionId: string | null } | null;
     try {
       // An attempt before this one may have posted it and died (or failed) before recording it.
-      tracking = takenOver || run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
+      tracking = hold.takenOver || run.announceStartedAt != null ? await findTrackingNote(gitlab, runId, last.request) : null;
       if (!tracking) {
+        await hold.confirm();
         try {
           const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
           tracking = { noteId: note.id, discussionId: note.discussionId };
@@ -350,7 +359,7 @@ class Worker {
    */
   private async requestSlot(run: RunRecord): Promise<SlotResult | 'finished' | 'busy'> {
     const { store, clock, config } = this.deps;
-    return this.briefRunLock(run.runId, async () => {
+    return this.runLocks.brief(run.runId, async () => {
       const current = await store.getRun(run.runId);
       if (!current || TERMINAL_RUN_STATES.has(current.state)) return 'finished';
       return store.acquireSlot(run.projectId, run.runId, run.threadKey, config.maxConcurrentPipelines, clock.now(), config.slotLeaseMs);
@@ -361,16 +370,18 @@ class Worker {
    * Holding a slot and the run's lock: start the pipeline, unless an earlier attempt already did (it held
    * the lock before us and died, or failed, before recording the pipeline: `takenOver`).
    */
-  private async trigger(run: RunRecord, log: Logger, takenOver: boolean): Promise<void> {
+  private async trigger(run: RunRecord, log: Logger, hold: RunLockHold): Promise<void> {
     const { store, clock, gitlab, config } = this.deps;
     const runId = run.runId;
     if (run.trackingNoteId === null) return;
     const request = runRequest(run);
     const { ref, reason } = chooseRef(request);
     const variables = pipelineVariables(run.mentions, run.trackingNoteId, config.gitlabUrl, run.trackingDiscussionId ?? null);
-    let pipeline = takenOver || run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
+    let pipeline = hold.takenOver || run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
     if (pipeline) log.warn({ pipelineId: pipeline.id }, 'found the pipeline an interrupted attempt started: not triggering again');
     if (!pipeline) {
+      // Still ours, and for long enough: an attempt that took the lock over while we were stalled may have triggered already.
+      await hold.confirm();
       try {
         pipeline = config.triggerToken
           ? await gitlab.triggerPipeline(request.project.id, ref, variables, config.triggerToken)
@@ -462,65 +473,10 @@ class Worker {
 
   // ── Helpers ────────────────────────────────────────────────────────────────────────────────────
 
-  /**
-   * Runs a step of a run under its lock. A busy lock is waited for, up to its stale time, rather than
-   * handed back at once: every hand-back spends a delivery attempt, and a crashed instance's lock would
-   * otherwise outlast the attempts of the run's redeliveries, which then end in the dead-letter topic.
-   * The holder renews the lock while its step runs, so only a dead holder's lock goes stale.
-   */
-  private async withRunLock<T>(run: RunRecord, step: (takenOver: boolean) => Promise<T>): Promise<{ busy: HandlerOutcome } | { value: T }> {
-    const { store, clock, shutdown } = this.deps;
-    // One owner per attempt, not per instance: two deliveries of one run in the same instance must exclude each other too.
-    const owner = `${this.instanceId}:${randomUUID()}`;
-    const giveUpAt = clock.now() + this.runLockStaleMs + 2000;
-    let pollMs = 250;
-    let lock: TriggerLockResult;
-    while ((lock = await store.lockTrigger(run.runId, owner, clock.now(), this.runLockStaleMs)) === 'busy') {
-      if (clock.now() >= giveUpAt || shutdown.aborted) return { busy: { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 } };
-      await clock.sleep(pollMs, shutdown);
-      pollMs = Math.min(pollMs * 2, 2000);
-    }
-    const stepDone = new AbortController();
-    const renewing = this.renewRunLock(run.runId, owner, stepDone.signal);
-    let finished = false;
-    try {
-      const value = await step(lock === 'acquired-stale');
-      finished = true;
-      return { value };
-    } finally {
-      stepDone.abort();
-      await renewing;
-      // A step that failed midway may have acted on GitLab without recording it: the lock stays,
-      // abandoned, so whoever takes it next looks in GitLab first (instead of a marker written before
-      // every action, which would cost a store write on every run).
-      await store.unlockTrigger(run.runId, owner, { abandoned: !finished });
-    }
-  }
-
-  /**
-   * The run's lock for a short store-only step, without waiting: 'busy' if a live attempt holds it. A
-   * lock taken over from a dead or failed holder goes back as it was found (abandoned), so the attempt
-   * that next acts on GitLab still reconciles first.
-   */
-  private async briefRunLock<T>(runId: string, step: () => Promise<T>): Promise<T | 'busy'> {
-    const { store, clock } = this.deps;
-    const owner = `${this.instanceId}:${randomUUID()}`;
-    const lock = await store.lockTrigger(runId, owner, clock.now(), this.runLockStaleMs);
-    if (lock === 'busy') return 'busy';
-    try {
-      return await step();
-    } finally {
-      await store.unlockTrigger(runId, owner, { abandoned: lock === 'acquired-stale' });
-    }
-  }
-
-  private async renewRunLock(runId: string, owner: string, until: AbortSignal): Promise<void> {
-    const { store, clock } = this.deps;
-    for (;;) {
-      await clock.sleep(this.runLockStaleMs / 3, until);
-      if (until.aborted) return;
-      await store.lockTrigger(runId, owner, clock.now(), this.runLockStaleMs).catch(() => undefined);
-    }
+  /** A step under the run's lock (RunLocks.with); a lock that stayed busy, or was lost, hands the message back. */
+  private async withRunLock<T>(runId: string, step: (hold: RunLockHold) => Promise<T>): Promise<{ busy: HandlerOutcome } | { value: T }> {
+    const result = await this.runLocks.with(runId, step);
+    return 'busy' in result ? { busy: { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 } } : result;
   }
 
   private async sleepUntil(at: number): Promise<void> {

@@ -270,13 +270,24 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
     it('is exclusive while fresh, renewable by its owner, and taken over (stale) once old', async () => {
       expect(await store.lockTrigger('run-1', 'a', 0, 1000)).toBe('acquired');
       expect(await store.lockTrigger('run-1', 'b', 999, 1000)).toBe('busy');
-      expect(await store.lockTrigger('run-1', 'a', 999, 1000)).toBe('acquired');
+      expect(await store.lockTrigger('run-1', 'a', 999, 1000)).toBe('renewed');
       // a renewed at 999: still fresh at 1500.
       expect(await store.lockTrigger('run-1', 'b', 1500, 1000)).toBe('busy');
       expect(await store.lockTrigger('run-1', 'b', 1999, 1000)).toBe('acquired-stale');
       expect(await store.lockTrigger('run-1', 'a', 2000, 1000)).toBe('busy');
       // Locks are per run.
       expect(await store.lockTrigger('run-2', 'a', 2000, 1000)).toBe('acquired');
+    });
+
+    it('tells a holder whose lock was taken over, even once the taker let it go, that it is no longer renewing its own', async () => {
+      await store.lockTrigger('run-1', 'a', 0, 1000);
+      expect(await store.lockTrigger('run-1', 'b', 1000, 1000)).toBe('acquired-stale');
+      await store.unlockTrigger('run-1', 'b');
+      // a was stalled all along: its late renewal finds no lock, and takes a new one, not its old one back.
+      expect(await store.lockTrigger('run-1', 'a', 1100, 1000)).toBe('acquired');
+      await store.unlockTrigger('run-1', 'a', { abandoned: true });
+      expect(await store.lockTrigger('run-1', 'c', 1200, 1000)).toBe('acquired-stale');
+      expect(await store.lockTrigger('run-1', 'a', 1300, 1000)).toBe('busy');
     });
 
     it('is released only by its owner', async () => {

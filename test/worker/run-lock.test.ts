@@ -23,6 +23,31 @@ class DeadHolderStore extends MemoryStore {
   }
 }
 
+/**
+ * A store in which the first attempt to take a lock is stalled, as behind a crashed client's document
+ * lock, at its first slot request and at every lock call after the first: each waits `stallMs`, then
+ * lands with the time it was made at.
+ */
+class StalledHolderStore extends MemoryStore {
+  private holder: string | null = null;
+  private slotRequests = 0;
+  constructor(private readonly stallMs: number) {
+    super();
+  }
+  override async lockTrigger(runId: string, owner: string, now: number, staleMs: number): Promise<TriggerLockResult> {
+    if (this.holder === null) this.holder = owner;
+    else if (owner === this.holder) await this.stall();
+    return super.lockTrigger(runId, owner, now, staleMs);
+  }
+  override async acquireSlot(...args: Parameters<MemoryStore['acquireSlot']>) {
+    if (++this.slotRequests === 1) await this.stall();
+    return super.acquireSlot(...args);
+  }
+  private stall() {
+    return new Promise((resolve) => setTimeout(resolve, this.stallMs));
+  }
+}
+
 let world: WorkerWorld | undefined;
 afterEach(async () => {
   await world?.close();
@@ -56,5 +81,17 @@ describe('the run lock', () => {
     const botNotes = gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).filter((note) => note.authorUsername === 'claude-bot');
     expect(botNotes).toHaveLength(1);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
+  });
+
+  it('a holder whose renewals stall is taken over, and does not trigger after the attempt that took over did', async () => {
+    // The holder announces, then waits for its slot while its renewals hang: the second delivery takes
+    // the lock over as stale, finds the run announced and triggers it. The holder's slot comes later.
+    const { gitlab, queue, project, issue, request, logs } = await setUp(new StalledHolderStore(STALE_MS * 3));
+    await Promise.all([queue.publish({ kind: 'flow', request }, String(project.id)), queue.publish({ kind: 'flow', request }, String(project.id))]);
+    await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0, 20_000);
+    await eventually('the stalled holder to find its lock lost', () => logs().some((line) => String(line.message).startsWith('run lock lost')), 10_000);
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
+    const botNotes = gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).filter((note) => note.authorUsername === 'claude-bot');
+    expect(botNotes).toHaveLength(1);
   });
 });
