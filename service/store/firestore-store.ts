@@ -143,9 +143,13 @@ export class FirestoreStore implements CoordinationStore {
       if (!mine || thread.lastSeq > seq) return { status: 'superseded' };
       if (now < thread.quietUntil) return { status: 'wait', quietUntil: thread.quietUntil };
 
-      const mentions = Object.values(thread.pending)
-        .map((entry) => decodeMention(entry.mention))
-        .sort(byNoteOrder);
+      // The mentions whose notes no run has taken. recordMention refuses a claimed note in its own
+      // transaction, so this filter should never drop one; it is read anyway (a few documents), because a
+      // note in two runs is the one thing this store must never allow, whatever wrote the thread.
+      const pending = Object.values(thread.pending).map((entry) => decodeMention(entry.mention));
+      const claimedNotes = await tx.getAll(...pending.map((mention) => this.noteRef(mention.noteId)));
+      const mentions = pending.filter((_, i) => !claimedNotes[i]?.exists).sort(byNoteOrder);
+      const leftOut = pending.filter((_, i) => claimedNotes[i]?.exists).map((mention) => mention.noteId);
       const run: RunRecord = {
         runId,
         threadKey,
@@ -161,12 +165,10 @@ export class FirestoreStore implements CoordinationStore {
       };
       const recent = thread.runCreatedAt.filter((at) => at > now - budgetWindowMs);
       const expireAt = expiresAfter(now, this.retentionMs);
-      // Pending mentions are never claimed (recordMention refuses claimed notes in its own
-      // transaction), so these creates cannot collide with another run's.
       tx.create(this.runRef(runId), encodeRun(run, expireAt));
       for (const mention of mentions) tx.set(this.noteRef(mention.noteId), { runId, threadKey, expireAt });
       tx.set(threadRef, { ...thread, pending: {}, hasPending: false, runCreatedAt: [...recent, now], expireAt });
-      return { status: 'claimed', run, recentRunCount: recent.length };
+      return { status: 'claimed', run, recentRunCount: recent.length, leftOut };
     });
   }
 

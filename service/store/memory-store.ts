@@ -78,7 +78,10 @@ export class MemoryStore implements CoordinationStore {
     const mine = thread.pending.get(noteId);
     if (!mine || thread.lastSeq > seq) return { status: 'superseded' };
     if (now < thread.quietUntil) return { status: 'wait', quietUntil: thread.quietUntil };
-    const mentions = [...thread.pending.values()].map((entry) => entry.mention).sort(byNoteOrder);
+    // A note another run took stays with that run, whatever put it back in a window (see firestore-store.ts).
+    const pending = [...thread.pending.values()].map((entry) => entry.mention);
+    const mentions = pending.filter((mention) => !this.noteRuns.has(mention.noteId)).sort(byNoteOrder);
+    const leftOut = pending.filter((mention) => this.noteRuns.has(mention.noteId)).map((mention) => mention.noteId);
     const run: RunRecord = {
       runId,
       threadKey,
@@ -97,7 +100,7 @@ export class MemoryStore implements CoordinationStore {
     thread.pending.clear();
     this.runs.set(runId, run);
     for (const mention of mentions) this.noteRuns.set(mention.noteId, runId);
-    return { status: 'claimed', run: structuredClone(run), recentRunCount };
+    return { status: 'claimed', run: structuredClone(run), recentRunCount, leftOut };
   }
 
   async stalledWork(before: number, limit: number): Promise<StalledWork> {

@@ -19,7 +19,13 @@ export type RecordMentionResult =
   | { status: 'claimed'; runId: string };
 
 export type ClaimThreadResult =
-  | { status: 'claimed'; run: RunRecord; recentRunCount: number }
+  | {
+      status: 'claimed';
+      run: RunRecord;
+      recentRunCount: number;
+      /** Notes that were in the window but another run had taken: left out (should never happen; logged). */
+      leftOut: number[];
+    }
   /** A later mention in the thread will carry this one. */
   | { status: 'superseded' }
   /** The thread is not quiet yet. */

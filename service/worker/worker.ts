@@ -140,6 +140,7 @@ class Worker {
           return this.resumeRun(claim.runId, delivery, log);
         case 'claimed':
           log.info({ runId: claim.run.runId, notes: claim.run.mentions.map((m) => m.noteId) }, 'thread quiet: run claimed');
+          if (claim.leftOut.length > 0) log.error({ runId: claim.run.runId, leftOut: claim.leftOut }, 'notes another run took were in this window again: left out of this run');
           if (claim.recentRunCount >= config.threadRunBudget) return this.refuseOverBudget(claim.run, log);
           return this.resumeRun(claim.run.runId, delivery, log);
       }

@@ -203,6 +203,20 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       expect(run.mentions.map((m) => m.noteId)).toEqual([2]);
     });
 
+    it('never takes a note another run took, even one that got into a second window', async () => {
+      // recordMention refuses a claimed note; this note got into a second thread's window before its
+      // first claim (a thread key that changed between deliveries), which is the one way past that check.
+      await store.recordMention(mention(1), 0, QUIET);
+      await store.recordMention(mention(1, { threadKey: OTHER_THREAD }), 0, QUIET);
+      await store.recordMention(mention(2, { threadKey: OTHER_THREAD }), 10, QUIET);
+      await claimed(store.claimThread(THREAD, 1, 1, 'run-1', 1000, WINDOW));
+      const second = await store.claimThread(OTHER_THREAD, 2, 2, 'run-2', 2000, WINDOW);
+      expect(second.status === 'claimed' && second.run.mentions.map((m) => m.noteId)).toEqual([2]);
+      expect(second.status === 'claimed' && second.leftOut).toEqual([1]);
+      expect(await store.runOfNote(1)).toBe('run-1');
+      expect(await store.runOfNote(2)).toBe('run-2');
+    });
+
     it('counts the runs the thread started within the budget window', async () => {
       const counts: number[] = [];
       for (const [i, at] of [0, 1000, 2000, 2400].entries()) {
