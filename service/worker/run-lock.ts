@@ -111,7 +111,9 @@ export class RunLocks {
       pollMs = Math.min(pollMs * 2, 2000);
       takenAt = clock.now();
     }
-    const hold = new RunLockHold(this.deps, runId, owner, takenAt, found === 'acquired-stale');
+    // Owners are new per attempt, so 'renewed' here means the client retried a take that had landed; what
+    // it found the first time is unknown, so it counts as taken over (a reconcile costs a GitLab read or two).
+    const hold = new RunLockHold(this.deps, runId, owner, takenAt, found !== 'acquired');
     const stepDone = new AbortController();
     const renewing = hold.keepRenewing(stepDone.signal);
     let finished = false;
@@ -145,7 +147,7 @@ export class RunLocks {
     try {
       return await step();
     } finally {
-      await store.unlockTrigger(runId, owner, { abandoned: found === 'acquired-stale' });
+      await store.unlockTrigger(runId, owner, { abandoned: found !== 'acquired' });
     }
   }
 
