@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { Webhook } from '../types.js';
 
 // Sends webhook events the way GitLab does (WebHookService): POST with the JSON payload and the headers
@@ -40,7 +41,8 @@ export interface HookDelivery {
 export class HookSender {
   readonly deliveries: HookDelivery[] = [];
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly controller = new AbortController();
+  // Every delivery in flight listens to it (its fetch, its pause): dozens at once in the multi-instance tests.
+  private readonly controller = withoutListenerLimit(new AbortController());
   /** Per-key chains, so one pipeline's hooks arrive in the order its status changed. */
   private readonly chains = new Map<string, Promise<unknown>>();
 
@@ -130,11 +132,21 @@ export class HookSender {
 
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.controller.signal.addEventListener('abort', () => {
+      const signal = this.controller.signal;
+      const stop = () => {
         clearTimeout(timer);
         resolve();
-      }, { once: true });
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', stop);
+        resolve();
+      }, ms);
+      signal.addEventListener('abort', stop, { once: true });
     });
   }
+}
+
+function withoutListenerLimit(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
