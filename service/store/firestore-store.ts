@@ -146,10 +146,12 @@ export class FirestoreStore implements CoordinationStore {
       // The mentions whose notes no run has taken. recordMention refuses a claimed note in its own
       // transaction, so this filter should never drop one; it is read anyway (a few documents), because a
       // note in two runs is the one thing this store must never allow, whatever wrote the thread.
+      // The note asking was read above; a window of one (the common case) costs no second read.
       const pending = Object.values(thread.pending).map((entry) => decodeMention(entry.mention));
-      const claimedNotes = await tx.getAll(...pending.map((mention) => this.noteRef(mention.noteId)));
-      const mentions = pending.filter((_, i) => !claimedNotes[i]?.exists).sort(byNoteOrder);
-      const leftOut = pending.filter((_, i) => claimedNotes[i]?.exists).map((mention) => mention.noteId);
+      const others = pending.filter((mention) => mention.noteId !== noteId);
+      const othersClaimed = others.length > 0 ? await tx.getAll(...others.map((mention) => this.noteRef(mention.noteId))) : [];
+      const leftOut = others.filter((_, i) => othersClaimed[i]?.exists).map((mention) => mention.noteId);
+      const mentions = pending.filter((mention) => !leftOut.includes(mention.noteId)).sort(byNoteOrder);
       const run: RunRecord = {
         runId,
         threadKey,

@@ -41,7 +41,7 @@ export class RunLockHold {
   constructor(
     private readonly deps: RunLockDeps,
     readonly runId: string,
-    readonly owner: string,
+    private readonly owner: string,
     takenAt: number,
     /** Taken from a holder that died or failed midway: what it did in GitLab may not be recorded. */
     readonly takenOver: boolean,
@@ -49,7 +49,7 @@ export class RunLockHold {
     this.heldAt = takenAt;
   }
 
-  get freshMs(): number {
+  private get freshMs(): number {
     return this.deps.staleMs / 4;
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startEmulator, type EmulatorHandle } from '../support/emulators.js';
-import { concurrencyHighWater, settleAndCheckNothingLost, until } from './support/checks.js';
+import { concurrencyHighWater, serviceLogs, settleAndCheckNothingLost, until } from './support/checks.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { pauseProcessGroup } from './support/pubsub-side.js';
 import { commentCount, driveWorkload, planWorkload } from './support/workload.js';
@@ -98,7 +98,7 @@ describe('two instances under faults', () => {
     const letter = await until('the poisoned mention in the dead-letter topic', () => pubsub.deadLettered().find((entry) => isPoison(entry.work as Parameters<typeof isPoison>[0])), 180_000);
     expect(letter?.attributes.deadLetterReason).toMatch(/500/);
     expect(Number(letter?.attributes.deliveryAttempt)).toBeGreaterThanOrEqual(5);
-    const logs = ['A', 'B'].flatMap((name) => cluster!.history(name).flatMap((process) => process.logs()));
+    const logs = serviceLogs(cluster).map(({ line }) => line);
     expect(logs.some((line) => line.message === 'message dead-lettered after its last delivery attempt' && line.severity === 'ERROR' && isPoison(line.work as Parameters<typeof isPoison>[0]))).toBe(true);
 
     const statuses = countBy(cluster.frontDoor.records().map((record) => record.status));

@@ -2,6 +2,7 @@ import { expect } from 'vitest';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import type { FirestoreStore } from '../../../service/store/firestore-store.js';
 import type { PipelineRecord } from '../../support/gitlab-standin/index.js';
+import type { LogLine } from '../../support/service-process.js';
 import type { Cluster } from './cluster.js';
 import type { DeliveryRecord } from './front-door.js';
 import type { ExpectedRun, SentNote } from './workload.js';
@@ -51,13 +52,18 @@ export function notesTriggeredTwice(pipelines: PipelineView[]): number[] {
   return [...seen].filter(([, count]) => count > 1).map(([id]) => id);
 }
 
+/** Every log line of every process instances A and B ran (a restart is a second process), tagged `A1`, `B2`, ... */
+export function serviceLogs(cluster: Cluster): Array<{ from: string; line: LogLine }> {
+  return ['A', 'B'].flatMap((name) => cluster.history(name).flatMap((process, i) => process.logs().map((line) => ({ from: `${name}${i + 1}`, line }))));
+}
+
 /**
  * No note ran in two pipelines. CI keeps no service logs, so the story of each note that did goes to the
  * output, and so does what the guards against it did (they act and the run passes: this line is the
  * only trace on CI that they were needed).
  */
 export function expectNoNoteTwice(cluster: Cluster, pipelines: PipelineView[]): void {
-  const logs = ['A', 'B'].flatMap((name) => cluster.history(name).flatMap((process) => process.logs()));
+  const logs = serviceLogs(cluster).map(({ line }) => line);
   const locksLost = logs.filter((line) => String(line.message).startsWith('run lock lost')).length;
   const leftOut = logs.flatMap((line) => (Array.isArray(line.leftOut) ? (line.leftOut as number[]) : []));
   console.log(`guards: run locks lost ${locksLost}; notes left out of a second run ${leftOut.length}${leftOut.length ? ` (${leftOut.join(', ')})` : ''}`);
@@ -75,7 +81,7 @@ export function explainNotesTriggeredTwice(cluster: Cluster, pipelines: Pipeline
   const twice = notesTriggeredTwice(pipelines);
   if (twice.length === 0) return [];
   const records = new Map(cluster.gitlab.pipelines().map((pipeline) => [pipeline.id, pipeline]));
-  const logs = ['A', 'B'].flatMap((name) => cluster.history(name).flatMap((process, i) => process.logs().map((line) => ({ from: `${name}${i + 1}`, line }))));
+  const logs = serviceLogs(cluster);
   return twice.map((noteId) => {
     const holding = pipelines.filter((pipeline) => pipeline.noteIds.includes(noteId));
     const runIds = new Set(
