@@ -127,10 +127,13 @@ export class RunLocks {
     } finally {
       stepDone.abort();
       await renewing;
-      // A step that failed midway may have acted on GitLab without recording it: the lock stays,
-      // abandoned, so whoever takes it next looks in GitLab first (instead of a marker written before
-      // every action, which would cost a store write on every run). A lost lock is not ours to release.
-      await store.unlockTrigger(runId, owner, { abandoned: !finished });
+      // A step that failed midway may have acted on GitLab without recording it, and a lock taken over
+      // means the holder before did: the lock stays, abandoned, so whoever takes it next looks in GitLab
+      // first (instead of a marker written before every action, which would cost a store write on every
+      // run). A step that took over but did not get to the trigger (no free slot) has not looked yet: the
+      // crash test triggered a run twice when such a step released the lock clean. Once the run is
+      // finished, nobody acts on it, so the mark costs nothing more. A lost lock is not ours to release.
+      await store.unlockTrigger(runId, owner, { abandoned: !finished || hold.takenOver });
     }
   }
 

@@ -59,6 +59,26 @@ describe('crash recovery', () => {
     expect(await store.activeRuns(project.id, Date.now())).toEqual([]);
   });
 
+  it('a crash after the pipeline was created, then a full project, does not start a second one once a slot frees', async () => {
+    // The crash test's story: the next attempt takes the dead one's lock over, finds no free slot and
+    // steps back; the attempt that later gets a slot must still look in GitLab first.
+    const { gitlab, queue, project, store, request } = await setUp('triggered');
+    const LIMIT = 2;
+    store.meanwhile = async () => {
+      const runId = (await store.runOfNote(request.note.id)) as string;
+      await store.releaseSlot(project.id, { runId });
+      for (const filler of ['filler-1', 'filler-2']) await store.acquireSlot(project.id, filler, `thread-of-${filler}`, LIMIT, Date.now(), 60_000);
+    };
+    await queue.publish({ kind: 'flow', request }, String(project.id));
+    const runId = await eventually('the run to queue for a slot', async () => {
+      const id = await store.runOfNote(request.note.id);
+      return id !== null && (await store.getRun(id))?.state === 'waiting' ? id : null;
+    });
+    await store.releaseSlot(project.id, { runId: 'filler-1' });
+    await eventually('the run to be recorded as triggered', async () => queue.depth === 0 && (await store.getRun(runId as string))?.state === 'triggered');
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
+  });
+
   it('a crash after the tracking note was posted but before it was recorded does not post a second one', async () => {
     const { gitlab, queue, project, issue, request } = await setUp('announced');
     await queue.publish({ kind: 'flow', request }, String(project.id));

@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../service/clock.js';
+import { createLogger } from '../../service/log.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
+import { RunLocks } from '../../service/worker/run-lock.js';
 import type { TriggerLockResult } from '../../service/store/types.js';
 import { eventually } from '../support/flow-harness.js';
 import type { LatencySettings } from '../support/gitlab-standin/index.js';
@@ -93,5 +96,26 @@ describe('the run lock', () => {
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
     const botNotes = gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).filter((note) => note.authorUsername === 'claude-bot');
     expect(botNotes).toHaveLength(1);
+  });
+});
+
+describe('RunLocks', () => {
+  const runLocks = (store: MemoryStore) =>
+    new RunLocks({ store, clock: systemClock, shutdown: new AbortController().signal, logger: createLogger('silent'), instanceId: 'test', staleMs: STALE_MS });
+
+  it('keeps a lock it took over marked after a step that did not act, so the next holder still reconciles', async () => {
+    // What the crash test met: the dead holder had triggered; the taker found no free slot and stepped
+    // back; the next holder, told nothing, triggered a second pipeline.
+    const store = new MemoryStore();
+    await store.lockTrigger('run-1', 'dead-instance:attempt', Date.now() - 10 * STALE_MS, STALE_MS);
+    const locks = runLocks(store);
+    expect(await locks.with('run-1', async (hold) => hold.takenOver)).toEqual({ value: true });
+    expect(await locks.with('run-1', async (hold) => hold.takenOver)).toEqual({ value: true });
+  });
+
+  it('releases a lock nobody held before clean', async () => {
+    const locks = runLocks(new MemoryStore());
+    expect(await locks.with('run-1', async (hold) => hold.takenOver)).toEqual({ value: false });
+    expect(await locks.with('run-1', async (hold) => hold.takenOver)).toEqual({ value: false });
   });
 });
