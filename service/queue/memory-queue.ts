@@ -96,6 +96,11 @@ export class MemoryQueue implements WorkQueue {
       outcome = { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
     }
     if (outcome.kind === 'ack') return;
+    if (outcome.kind === 'hand-back') {
+      message.attempts -= 1; // not a failed attempt
+      this.later(message, 0);
+      return;
+    }
     if (message.attempts >= this.options.maxDeliveryAttempts) {
       this.deadLetters.push({ delivery, reason: outcome.reason });
       this.options.onDeadLetter?.(delivery, outcome.reason);

@@ -5,7 +5,8 @@ import type { HandlerOutcome, WorkHandler } from './types.js';
 
 // One delivery, pull or push: decode, run the handler, and decide ack or nack. A retry (or a throw) is a
 // nack, so the subscription's retry policy spaces the redeliveries; on the last attempt the message goes
-// to the dead-letter sink and is acked. Never throws.
+// to the dead-letter sink and is acked. A hand-back (the instance is stopping) is a nack whatever the
+// attempt: a message must not be dead-lettered because instances scaled in while it waited. Never throws.
 
 export interface RawDelivery {
   messageId: string;
@@ -32,6 +33,7 @@ export async function dispatchDelivery(raw: RawDelivery, handler: WorkHandler, p
     outcome = { kind: 'retry', reason: error instanceof Error ? error.message : String(error) };
   }
   if (outcome.kind === 'ack') return 'ack';
+  if (outcome.kind === 'hand-back') return 'nack';
   if (raw.deliveryAttempt < policy.maxDeliveryAttempts) return 'nack';
   return deadLetter(raw, outcome.reason, policy, work);
 }

@@ -16,7 +16,12 @@ export interface Delivery {
 export type HandlerOutcome =
   | { kind: 'ack' }
   /** Not done yet: deliver again later. `delayMs` is a hint (Pub/Sub uses its retry policy). */
-  | { kind: 'retry'; reason: string; delayMs?: number };
+  | { kind: 'retry'; reason: string; delayMs?: number }
+  /**
+   * Not handled because this instance is stopping: deliver it again now, to whichever instance is
+   * receiving. Not the message's failure, so it never brings the message closer to the dead letter.
+   */
+  | { kind: 'hand-back'; reason: string };
 
 export type WorkHandler = (delivery: Delivery) => Promise<HandlerOutcome>;
 

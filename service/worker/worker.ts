@@ -85,6 +85,14 @@ class Worker {
 
   async handle(delivery: Delivery): Promise<HandlerOutcome> {
     const log = this.deps.logger.child({ messageId: delivery.messageId, deliveryAttempt: delivery.deliveryAttempt, ...describeWork(delivery.work) });
+    const outcome = await this.handleOnce(delivery, log);
+    // A redelivery often finds its work done by another attempt and says nothing else: this line is
+    // how the log shows that a message handed back or retried was delivered again and where it ended.
+    if (delivery.deliveryAttempt > 1) log.info({ outcome: outcome.kind }, 'redelivered message handled');
+    return outcome;
+  }
+
+  private async handleOnce(delivery: Delivery, log: Logger): Promise<HandlerOutcome> {
     try {
       switch (delivery.work.kind) {
         case 'flow':
@@ -99,7 +107,10 @@ class Worker {
           return await this.resumeStalledRun(delivery.work.runId, delivery, log);
       }
     } catch (error) {
-      if (error instanceof StopRequested) return { kind: 'retry', reason: 'shutting down', delayMs: 0 };
+      if (error instanceof StopRequested) {
+        log.info('shutting down: message handed back for redelivery');
+        return { kind: 'hand-back', reason: 'shutting down' };
+      }
       const retryAfterMs = error instanceof GitLabApiError ? error.retryAfterMs : null;
       const reason = error instanceof Error ? error.message : String(error);
       if (!isTransient(error)) {
@@ -126,6 +137,8 @@ class Worker {
         : await store.recordMention({ noteId: request.note.id, request }, acceptedAt, config.debounceMs);
     if (recorded.status === 'claimed') return this.resumeRun(recorded.runId, delivery, log);
     let quietUntil = recorded.quietUntil;
+    // The one sign, while a comment waits out its window, that an instance holds its message.
+    if (quietUntil > clock.now()) log.info({ quietUntil: new Date(quietUntil).toISOString() }, 'waiting for the thread to be quiet');
     for (;;) {
       await this.sleepUntil(quietUntil);
       const claim = await store.claimThread(request.threadKey, recorded.seq, request.note.id, this.newRunId(), clock.now(), config.threadRunWindowMs);
@@ -333,6 +346,7 @@ class Worker {
     const deadline = clock.now() + holdMs;
     let pollMs = 250;
     for (;;) {
+      if (this.deps.shutdown.aborted) throw new StopRequested();
       const slot = await this.requestSlot(run);
       if (slot === 'finished' || (slot !== 'busy' && slot.granted)) return true;
       if (slot !== 'busy' && run.state !== 'waiting' && (await store.updateRun(run.runId, { state: 'waiting' }, clock.now(), ['announced']))) {
@@ -346,7 +360,7 @@ class Worker {
           );
         }
       }
-      if (clock.now() >= deadline || this.deps.shutdown.aborted) return false;
+      if (clock.now() >= deadline) return false;
       await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())), this.deps.shutdown);
       pollMs = Math.min(pollMs * 2, 2000);
     }

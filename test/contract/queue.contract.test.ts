@@ -93,6 +93,16 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     expect(deadLetters).toEqual([{ delivery: { messageId: id, work: wake(3), deliveryAttempt: 5 }, reason: 'busy 5' }]);
   });
 
+  it('a message handed back (the instance is stopping) is delivered again, however often, and never dead-lettered', async () => {
+    const { queue, deadLetters } = open({ maxDeliveryAttempts: 3 });
+    const deliveries = await recording(queue, () => (deliveries.length < 5 ? { kind: 'hand-back', reason: 'shutting down' } : { kind: 'ack' }));
+    const id = await queue.publish(wake(7), 'project-7');
+    await until(() => deliveries.length >= 5, 'five deliveries', 30_000);
+    await sleep(GRACE_MS);
+    expect(deliveries.map((delivery) => delivery.messageId)).toEqual([id, id, id, id, id]);
+    expect(deadLetters).toEqual([]);
+  });
+
   it('stop() waits for in-flight handlers, whose acks stick; a restarted queue does not see them again', async () => {
     const { queue } = open();
     let release!: () => void;

@@ -21,6 +21,8 @@ export interface WorkerWorld {
   gitlab: GitLabStandIn;
   queue: MemoryQueue;
   handler: WorkHandler;
+  /** Another instance's worker on the same store and GitLab (its deliveries are made by hand). */
+  instance(shutdown: AbortSignal): WorkHandler;
   project: { id: number };
   issue: { iid: number };
   bot: { id: number };
@@ -30,7 +32,7 @@ export interface WorkerWorld {
   close(): Promise<void>;
 }
 
-export async function startWorkerWorld(options: { store: CoordinationStore; latency?: LatencySettings; runLockStaleMs?: number }): Promise<WorkerWorld> {
+export async function startWorkerWorld(options: { store: CoordinationStore; latency?: LatencySettings; runLockStaleMs?: number; shutdown?: AbortSignal }): Promise<WorkerWorld> {
   const gitlab = await startGitLabStandIn(options.latency ? { latency: options.latency } : {});
   const bot = gitlab.addUser({ username: 'claude-bot' });
   const dana = gitlab.addUser({ username: 'dana' });
@@ -40,20 +42,23 @@ export async function startWorkerWorld(options: { store: CoordinationStore; late
   const issue = gitlab.addIssue(project.id, { title: 'Worker', authorId: dana.id });
   const queue = new MemoryQueue({ minBackoffMs: 20 });
   const captured = captureLogger();
-  const handler = createWorker({
-    store: options.store,
-    gitlab: new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token })),
-    config: { gitlabUrl: gitlab.url, triggerToken: null, debounceMs: WORKER_DEBOUNCE_MS, maxConcurrentPipelines: 2, minAccessLevel: 30, threadRunBudget: 20, threadRunWindowMs: 86_400_000, slotLeaseMs: 60_000 },
-    logger: captured.logger,
-    clock: systemClock,
-    shutdown: new AbortController().signal,
-    ...(options.runLockStaleMs !== undefined ? { runLockStaleMs: options.runLockStaleMs } : {}),
-  });
+  const instance = (shutdown: AbortSignal) =>
+    createWorker({
+      store: options.store,
+      gitlab: new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token })),
+      config: { gitlabUrl: gitlab.url, triggerToken: null, debounceMs: WORKER_DEBOUNCE_MS, maxConcurrentPipelines: 2, minAccessLevel: 30, threadRunBudget: 20, threadRunWindowMs: 86_400_000, slotLeaseMs: 60_000 },
+      logger: captured.logger,
+      clock: systemClock,
+      shutdown,
+      ...(options.runLockStaleMs !== undefined ? { runLockStaleMs: options.runLockStaleMs } : {}),
+    });
+  const handler = instance(options.shutdown ?? new AbortController().signal);
   await queue.start(handler);
   return {
     gitlab,
     queue,
     handler,
+    instance,
     project,
     issue,
     bot,
