@@ -79,9 +79,10 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       shutdown.abort();
-      await sweeping;
+      // Deliveries stop while the webhooks under way finish: those still publish (each within ingest's
+      // 8.5 s budget), so a comment that arrived just before SIGTERM is accepted, not answered 503.
+      await Promise.all([sweeping, backends.queue.stopDeliveries(), closed]);
       await backends.queue.stop();
-      await closed;
       await backends.close();
       logger.info('shut down cleanly');
     })());

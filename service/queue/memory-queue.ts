@@ -29,6 +29,7 @@ export class MemoryQueue implements WorkQueue {
   private readonly inFlight = new Set<Promise<void>>();
   private handler: WorkHandler | null = null;
   private stopped = false;
+  private receiving = true;
   private readonly options: Required<Omit<MemoryQueueOptions, 'onDeadLetter'>> & Pick<MemoryQueueOptions, 'onDeadLetter'>;
 
   constructor(options: MemoryQueueOptions = {}) {
@@ -55,14 +56,20 @@ export class MemoryQueue implements WorkQueue {
   async start(handler: WorkHandler): Promise<void> {
     this.handler = handler;
     this.stopped = false;
+    this.receiving = true;
     this.pump();
+  }
+
+  async stopDeliveries(): Promise<void> {
+    this.receiving = false;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await Promise.allSettled([...this.inFlight]);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
-    await Promise.allSettled([...this.inFlight]);
+    await this.stopDeliveries();
   }
 
   /** Messages not yet acknowledged or dead-lettered (waiting, delayed or in flight). */
@@ -71,7 +78,7 @@ export class MemoryQueue implements WorkQueue {
   }
 
   private pump(): void {
-    while (this.handler && !this.stopped && this.inFlight.size < this.options.maxConcurrentHandlers && this.readyHead < this.ready.length) {
+    while (this.handler && this.receiving && this.inFlight.size < this.options.maxConcurrentHandlers && this.readyHead < this.ready.length) {
       const message = this.ready[this.readyHead] as StoredMessage;
       this.readyHead += 1;
       if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {

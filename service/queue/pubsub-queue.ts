@@ -63,7 +63,9 @@ export class PubSubQueue implements WorkQueue {
   private readonly logger: Logger;
   private handler: WorkHandler | null = null;
   private subscription: Subscription | null = null;
-  /** Set by stop() (cleared by start()): the queue is stopping or stopped. */
+  /** Set by stopDeliveries() (cleared by start()): no more deliveries are taken. */
+  private deliveriesStopped: Promise<void> | null = null;
+  /** Set by stop() (cleared by start()): publishes are refused too. */
   private stopped: Promise<void> | null = null;
   private reopenTimer: NodeJS.Timeout | null = null;
   private reopenDelayMs = 1000;
@@ -82,7 +84,7 @@ export class PubSubQueue implements WorkQueue {
   }
 
   async publish(work: QueuedWork, orderingKey: string): Promise<string> {
-    if (this.stopping) throw new QueueUnavailableError('the queue is stopping');
+    if (this.stopped) throw new QueueUnavailableError('the queue is stopping');
     await this.ensureResources();
     return publishWithDeadline(this.publisher, { ...encodeWork(work), orderingKey }, this.options.publishTimeoutMs ?? 5000);
   }
@@ -91,6 +93,7 @@ export class PubSubQueue implements WorkQueue {
     await this.ensureResources();
     this.handler = handler;
     this.stopped = null;
+    this.deliveriesStopped = null;
     if (this.options.subscription) this.openPull(this.options.subscription);
   }
 
@@ -101,7 +104,7 @@ export class PubSubQueue implements WorkQueue {
   async handlePush(body: unknown): Promise<PushResponse> {
     const handler = this.handler;
     // Not started, or stopping: give it back to Pub/Sub, another instance will take it.
-    if (!handler || this.stopping) return { status: 503, body: 'not accepting deliveries' };
+    if (!handler || this.receivingStopped) return { status: 503, body: 'not accepting deliveries' };
     return this.track(
       handlePushEnvelope(body, handler, {
         maxDeliveryAttempts: this.policy().maxDeliveryAttempts,
@@ -112,16 +115,24 @@ export class PubSubQueue implements WorkQueue {
     );
   }
 
+  /** Idempotent, like stop(). */
+  stopDeliveries(): Promise<void> {
+    return (this.deliveriesStopped ??= this.stopDeliveriesOnce());
+  }
+
   /** Idempotent: close() after stop() (as the service's shutdown does) must not wait out the drain again. */
   stop(): Promise<void> {
-    return (this.stopped ??= this.stopOnce());
+    return (this.stopped ??= (async () => {
+      await this.stopDeliveries();
+      await this.publisher.flush();
+    })());
   }
 
-  private get stopping(): boolean {
-    return this.stopped !== null;
+  private get receivingStopped(): boolean {
+    return this.deliveriesStopped !== null;
   }
 
-  private async stopOnce(): Promise<void> {
+  private async stopDeliveriesOnce(): Promise<void> {
     if (this.reopenTimer) clearTimeout(this.reopenTimer);
     this.reopenTimer = null;
     const { settled: drained } = await within(Promise.allSettled([...this.inFlight]), this.options.drainTimeoutMs ?? 8000);
@@ -130,7 +141,6 @@ export class PubSubQueue implements WorkQueue {
     const subscription = this.subscription;
     this.subscription = null;
     await subscription?.close();
-    await this.publisher.flush();
   }
 
   /** stop(), then release the client's connections (only a client this queue created). */
@@ -152,10 +162,10 @@ export class PubSubQueue implements WorkQueue {
     // The client closes the subscriber after a non-retryable stream error: open it again, backing off,
     // unless we are the ones stopping it.
     subscription.on('close', () => {
-      if (this.stopping || this.subscription !== subscription) return;
+      if (this.receivingStopped || this.subscription !== subscription) return;
       this.reopenTimer = setTimeout(() => {
         this.reopenTimer = null;
-        if (!this.stopping && this.subscription === subscription) subscription.open();
+        if (!this.receivingStopped && this.subscription === subscription) subscription.open();
       }, this.reopenDelayMs);
       this.reopenDelayMs = Math.min(this.reopenDelayMs * 2, 30_000);
     });
@@ -163,7 +173,7 @@ export class PubSubQueue implements WorkQueue {
 
   private onMessage(message: Message): void {
     const handler = this.handler;
-    if (!handler || this.stopping) {
+    if (!handler || this.receivingStopped) {
       message.nack();
       return;
     }

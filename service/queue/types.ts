@@ -30,7 +30,12 @@ export interface WorkQueue {
   publish(work: QueuedWork, orderingKey: string): Promise<string>;
   /** Begin delivering messages to `handler`. */
   start(handler: WorkHandler): Promise<void>;
-  /** Stop taking new deliveries, wait for in-flight handlers (their messages are acked, or left for redelivery), flush publishes. */
+  /**
+   * Stop taking new deliveries and wait for in-flight handlers (their messages are acked, or left for
+   * redelivery). Publishing goes on: a shutting-down instance still finishes the webhooks it is answering.
+   */
+  stopDeliveries(): Promise<void>;
+  /** stopDeliveries(), refuse new publishes, and flush the ones under way. */
   stop(): Promise<void>;
 }
 

@@ -133,6 +133,33 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     expect(first).toHaveLength(1);
   });
 
+  it('stopDeliveries() waits for in-flight handlers and delivers nothing more, while publishing still works', async () => {
+    const { queue } = open();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const first = await recording(queue, async () => {
+      await gate;
+      return { kind: 'ack' };
+    });
+    await queue.publish(wake(8), 'project-8');
+    await until(() => first.length === 1, 'the first delivery');
+
+    let stopped = false;
+    const stopping = queue.stopDeliveries().then(() => (stopped = true));
+    await sleep(300);
+    expect(stopped).toBe(false);
+    // A webhook being answered during the shutdown: its publish is confirmed, and it waits for a receiver.
+    const late = await queue.publish(wake(9), 'project-9');
+    release();
+    await stopping;
+    await sleep(GRACE_MS);
+    expect(first.map((delivery) => delivery.work)).toEqual([wake(8)]);
+
+    const second = await recording(queue, () => ({ kind: 'ack' }));
+    await until(() => second.some((delivery) => delivery.messageId === late), 'the late message after restart');
+    expect(second.map((delivery) => delivery.work)).toEqual([wake(9)]);
+  });
+
   it('delivers every message at least once under concurrency, never above the handler limit', async () => {
     const { queue, deadLetters } = open({ maxConcurrentHandlers: 4, maxDeliveryAttempts: 10 });
     const acked = new Set<number>();

@@ -76,6 +76,11 @@ describe('graceful shutdown under load', () => {
     expect(aLogs.some((line) => line.message === 'shut down cleanly')).toBe(true);
     const acceptedBeforeStop = aLogs.filter((line) => line.message === 'webhook accepted' && Date.parse(String(line.time)) <= stoppedAt);
     expect(acceptedBeforeStop.length).toBeGreaterThan(0);
+    // The webhooks A was answering when it got SIGTERM were finished and accepted, not answered 503
+    // (Cloud Run had stopped routing new ones to it; these were already under way).
+    const answeredByA = frontDoor.records().filter((record) => record.backend === 'A');
+    const underWayAtStop = answeredByA.filter((record) => record.startedAt <= stoppedAt && record.endedAt > stoppedAt);
+    expect(answeredByA.filter((record) => record.status === 503).map((record) => ({ noteId: record.noteId, startedAt: record.startedAt }))).toEqual([]);
     // What A held, it handed back, and B handled each of those messages on a later delivery.
     const handedBack = new Set(aLogs.filter((line) => line.message === 'shutting down: message handed back for redelivery').map((line) => String(line.messageId)));
     expect(handedBack.size).toBeGreaterThan(0);
@@ -91,7 +96,7 @@ describe('graceful shutdown under load', () => {
     expect(runsByBurst(pipelines, sent)).toEqual(expectedByBurst(expected));
     for (const highWater of concurrencyHighWater(cluster)) expect(highWater).toBeLessThanOrEqual(MAX_CONCURRENT_PIPELINES);
     console.log(
-      `graceful shutdown: ${sent.length} comments -> ${pipelines.length} pipelines; A accepted ${acceptedBeforeStop.length} webhooks before SIGTERM and exited ${JSON.stringify(exit)}; ` +
+      `graceful shutdown: ${sent.length} comments -> ${pipelines.length} pipelines; A accepted ${acceptedBeforeStop.length} webhooks before SIGTERM (${underWayAtStop.length} under way at it) and exited ${JSON.stringify(exit)}; ` +
         `A handed back ${handedBack.size} messages, all handled by B`,
     );
   }, 300_000);
