@@ -76,7 +76,10 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
     (stopping ??= (async () => {
       shuttingDown = true;
       logger.info('shutting down: no new requests; finishing or handing back in-flight work');
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // A keep-alive connection whose request ends during the shutdown would otherwise hold close() open
+      // for the whole keep-alive timeout (5 s of Cloud Run's 10).
+      const closingIdle = setInterval(() => server.closeIdleConnections(), 100);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve())).finally(() => clearInterval(closingIdle));
       server.closeIdleConnections();
       shutdown.abort();
       // Deliveries stop while the webhooks under way finish: those still publish (each within ingest's

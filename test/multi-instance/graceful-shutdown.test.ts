@@ -80,7 +80,7 @@ describe('graceful shutdown under load', () => {
     // (Cloud Run had stopped routing new ones to it; these were already under way).
     const answeredByA = frontDoor.records().filter((record) => record.backend === 'A');
     const underWayAtStop = answeredByA.filter((record) => record.startedAt <= stoppedAt && record.endedAt > stoppedAt);
-    expect(answeredByA.filter((record) => record.status === 503).map((record) => ({ noteId: record.noteId, startedAt: record.startedAt }))).toEqual([]);
+    expect(underWayAtStop.filter((record) => record.status >= 300).map((record) => ({ noteId: record.noteId, status: record.status }))).toEqual([]);
     // What A held, it handed back, and B handled each of those messages on a later delivery.
     const handedBack = new Set(aLogs.filter((line) => line.message === 'shutting down: message handed back for redelivery').map((line) => String(line.messageId)));
     expect(handedBack.size).toBeGreaterThan(0);
