@@ -80,7 +80,6 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
       // for the whole keep-alive timeout (5 s of Cloud Run's 10).
       const closingIdle = setInterval(() => server.closeIdleConnections(), 100);
       const closed = new Promise<void>((resolve) => server.close(() => resolve())).finally(() => clearInterval(closingIdle));
-      server.closeIdleConnections();
       shutdown.abort();
       // Deliveries stop while the webhooks under way finish: those still publish (each within ingest's
       // 8.5 s budget), so a comment that arrived just before SIGTERM is accepted, not answered 503.

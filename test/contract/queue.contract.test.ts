@@ -103,57 +103,58 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     expect(deadLetters).toEqual([]);
   });
 
-  it('stop() waits for in-flight handlers, whose acks stick; a restarted queue does not see them again', async () => {
-    const { queue } = open();
+  /** Starts `queue` with a handler that holds each delivery until `release()`, publishes `work`, and waits until it is held. */
+  async function holdingOne(queue: WorkQueue, work: QueuedWork) {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let finished = false;
-    const first = await recording(queue, async () => {
+    const deliveries = await recording(queue, async () => {
       await gate;
       await sleep(50);
       finished = true;
       return { kind: 'ack' };
     });
-    await queue.publish(wake(4), 'project-4');
-    await until(() => first.length === 1, 'the first delivery');
+    await queue.publish(work, 'held');
+    await until(() => deliveries.length === 1, 'the held delivery');
+    return { deliveries, release, finished: () => finished };
+  }
 
+  /** `stopping` is still pending a while later: it waits for the held handler. */
+  async function expectStillWaiting(stopping: Promise<void>) {
     let stopped = false;
-    const stopping = queue.stop().then(() => (stopped = true));
+    void stopping.then(() => (stopped = true));
     await sleep(300);
     expect(stopped).toBe(false);
-    release();
+  }
+
+  it('stop() waits for in-flight handlers, whose acks stick; a restarted queue does not see them again', async () => {
+    const { queue } = open();
+    const held = await holdingOne(queue, wake(4));
+    const stopping = queue.stop();
+    await expectStillWaiting(stopping);
+    held.release();
     await stopping;
-    expect(finished).toBe(true);
+    expect(held.finished()).toBe(true);
 
     const second = await recording(queue, () => ({ kind: 'ack' }));
     const marker = await queue.publish(wake(5), 'project-5');
     await until(() => second.some((delivery) => delivery.messageId === marker), 'the marker after restart');
     await sleep(GRACE_MS);
     expect(second.map((delivery) => delivery.work)).toEqual([wake(5)]);
-    expect(first).toHaveLength(1);
+    expect(held.deliveries).toHaveLength(1);
   });
 
   it('stopDeliveries() waits for in-flight handlers and delivers nothing more, while publishing still works', async () => {
     const { queue } = open();
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const first = await recording(queue, async () => {
-      await gate;
-      return { kind: 'ack' };
-    });
-    await queue.publish(wake(8), 'project-8');
-    await until(() => first.length === 1, 'the first delivery');
-
-    let stopped = false;
-    const stopping = queue.stopDeliveries().then(() => (stopped = true));
-    await sleep(300);
-    expect(stopped).toBe(false);
+    const held = await holdingOne(queue, wake(8));
+    const stopping = queue.stopDeliveries();
+    await expectStillWaiting(stopping);
     // A webhook being answered during the shutdown: its publish is confirmed, and it waits for a receiver.
     const late = await queue.publish(wake(9), 'project-9');
-    release();
+    held.release();
     await stopping;
     await sleep(GRACE_MS);
-    expect(first.map((delivery) => delivery.work)).toEqual([wake(8)]);
+    expect(held.deliveries.map((delivery) => delivery.work)).toEqual([wake(8)]);
 
     const second = await recording(queue, () => ({ kind: 'ack' }));
     await until(() => second.some((delivery) => delivery.messageId === late), 'the late message after restart');
