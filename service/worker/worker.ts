@@ -491,7 +491,10 @@ class Worker {
   /** A step under the run's lock (RunLocks.with); a lock that stayed busy, or was lost, hands the message back. */
   private async withRunLock<T>(runId: string, step: (hold: RunLockHold) => Promise<T>): Promise<{ busy: HandlerOutcome } | { value: T }> {
     const result = await this.runLocks.with(runId, step);
-    return 'busy' in result ? { busy: { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 } } : result;
+    if (!('busy' in result)) return result;
+    // The wait for a busy lock ends early on shutdown: a hand-back, like the other waits.
+    if (this.deps.shutdown.aborted) throw new StopRequested();
+    return { busy: { kind: 'retry', reason: 'another attempt is working on this run', delayMs: 2000 } };
   }
 
   private async sleepUntil(at: number): Promise<void> {

@@ -63,4 +63,20 @@ describe('a worker shutting down', () => {
     expect(world.gitlab.pipelines(projectId)).toHaveLength(1);
     expect(linesAbout(world, 'm-1', 'redelivered message handled').map((line) => [line.deliveryAttempt, line.outcome])).toEqual([[2, 'ack']]);
   });
+
+  it('hands back a run whose lock another live attempt holds, instead of counting a failed attempt', async () => {
+    const { world, store, stopping, request, delivery } = await setUp();
+    // The run is claimed, and another attempt holds its lock (and keeps it fresh).
+    const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now(), 0);
+    if (recorded.status !== 'pending') throw new Error('expected a pending mention');
+    const claim = await store.claimThread(request.threadKey, recorded.seq, request.note.id, 'run-held-elsewhere', Date.now() + 1000, 86_400_000);
+    expect(claim.status).toBe('claimed');
+    expect(await store.lockTrigger('run-held-elsewhere', 'another-attempt', Date.now(), 20_000)).toBe('acquired');
+
+    const outcome = world.handler(delivery);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // waiting for the lock
+    stopping.abort();
+    expect(await outcome).toEqual({ kind: 'hand-back', reason: 'shutting down' });
+    expect(world.gitlab.pipelines(world.project.id)).toHaveLength(0);
+  });
 });
