@@ -1,0 +1,160 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+// A scripted stand-in of the Anthropic Messages API on 127.0.0.1, for the real Claude Code binary. The
+// CLI sends `POST /v1/messages?beta=true` with `stream: true` and reads server-sent events
+// (../../../docs/runner.md and the observed facts the tests rely on): message_start, one
+// content_block_start/delta/stop per block (text_delta, or input_json_delta for tool_use), message_delta
+// with stop_reason and usage, message_stop. Each request gets the next scripted turn; the CLI executes the
+// tool calls and sends their results in the next request, which is what the tests judge by.
+
+export type ScriptedBlock = { type: 'text'; text: string } | { type: 'tool_use'; name: string; input: Record<string, unknown> };
+
+export interface ScriptedTurn {
+  blocks: ScriptedBlock[];
+  usage?: { input_tokens: number; output_tokens: number };
+}
+
+/** An HTTP error instead of a turn (the CLI's error handling, a budget or gateway refusal). */
+export interface ScriptedError {
+  status: number;
+  body: unknown;
+}
+
+export interface ModelRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: { model?: string; messages?: Array<{ role: string; content: unknown }>; [key: string]: unknown };
+}
+
+export type Script = ScriptedTurn[] | ((request: ModelRequest, index: number) => ScriptedTurn | ScriptedError);
+
+export interface ModelStandIn {
+  url: string;
+  requests: ModelRequest[];
+  close(): Promise<void>;
+}
+
+export interface ModelStandInOptions {
+  script: Script;
+  /** Decides which requests are the model calls; others get 404 (a gateway must not invent paths). */
+  route?: (method: string, path: string) => boolean;
+  /** Called before the turn is served: a provider stand-in checks its credential here (401 on failure). */
+  authorize?: (request: ModelRequest, rawBody: Buffer) => ScriptedError | null;
+  /** How the turn is written: SSE by default (Anthropic, Vertex); Bedrock uses AWS event streams. */
+  writeTurn?: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string) => void;
+}
+
+const anthropicRoute = (method: string, path: string) => method === 'POST' && /^\/v1\/messages(\?|$)/.test(path);
+
+export function turnEvents(turn: ScriptedTurn, id: string, model: string): Array<{ type: string; [key: string]: unknown }> {
+  const usage = turn.usage ?? { input_tokens: 100, output_tokens: 20 };
+  const events: Array<{ type: string; [key: string]: unknown }> = [
+    {
+      type: 'message_start',
+      message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: usage.input_tokens, output_tokens: 1 } },
+    },
+  ];
+  turn.blocks.forEach((block, index) => {
+    if (block.type === 'text') {
+      events.push({ type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+      events.push({ type: 'content_block_delta', index, delta: { type: 'text_delta', text: block.text } });
+    } else {
+      events.push({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: `toolu_${id}_${index}`, name: block.name, input: {} } });
+      events.push({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+    }
+    events.push({ type: 'content_block_stop', index });
+  });
+  const stopReason = turn.blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
+  events.push({ type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: usage.output_tokens } });
+  events.push({ type: 'message_stop' });
+  return events;
+}
+
+function writeSse(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const event of turnEvents(turn, id, model)) response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  response.end();
+}
+
+const isError = (step: ScriptedTurn | ScriptedError): step is ScriptedError => 'status' in step;
+
+export async function startModelStandIn(options: ModelStandInOptions): Promise<ModelStandIn> {
+  const requests: ModelRequest[] = [];
+  const route = options.route ?? anthropicRoute;
+  const writeTurn = options.writeTurn ?? writeSse;
+  let served = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      let body: ModelRequest['body'] = {};
+      try {
+        body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as ModelRequest['body']) : {};
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'body is not JSON' } }));
+        return;
+      }
+      const request: ModelRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
+      requests.push(request);
+      if (!route(request.method, request.path)) {
+        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no route ${request.path}` } }));
+        return;
+      }
+      const refused = options.authorize?.(request, raw) ?? null;
+      const index = served;
+      served += 1;
+      const step = refused ?? nextStep(options.script, request, index);
+      if (isError(step)) {
+        res.writeHead(step.status, { 'content-type': 'application/json' }).end(JSON.stringify(step.body));
+        return;
+      }
+      writeTurn(res, step, `msg_${index + 1}`, body.model ?? 'claude-opus-5-5');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function nextStep(script: Script, request: ModelRequest, index: number): ScriptedTurn | ScriptedError {
+  if (typeof script === 'function') return script(request, index);
+  // Past the end of the script the model just stops talking.
+  return script[index] ?? { blocks: [{ type: 'text', text: 'Done.' }] };
+}
+
+export interface ToolResult {
+  toolUseId: string;
+  content: string;
+  isError: boolean;
+}
+
+/** Every tool result the CLI sent back, in order: what the agent's tools really did. */
+export function toolResults(requests: readonly ModelRequest[]): ToolResult[] {
+  const last = requests.filter((request) => Array.isArray(request.body.messages)).at(-1);
+  const results: ToolResult[] = [];
+  for (const message of last?.body.messages ?? []) {
+    if (message.role !== 'user' || !Array.isArray(message.content)) continue;
+    for (const block of message.content as Array<Record<string, unknown>>) {
+      if (block.type !== 'tool_result') continue;
+      const content = typeof block.content === 'string' ? block.content : JSON.stringify(block.content);
+      results.push({ toolUseId: String(block.tool_use_id), content, isError: block.is_error === true });
+    }
+  }
+  return results;
+}
+
+/** Shorthands for scripts. */
+export const say = (text: string): ScriptedTurn => ({ blocks: [{ type: 'text', text }] });
+export const use = (name: string, input: Record<string, unknown>): ScriptedTurn => ({ blocks: [{ type: 'tool_use', name, input }] });
+export const bash = (command: string): ScriptedTurn => use('Bash', { command, description: 'run a command' });
