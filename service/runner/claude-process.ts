@@ -19,6 +19,9 @@ export interface ClaudeProcessOptions {
   onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
   killGraceMs?: number;
+  /** Run as this user (the runner is root): the agent's own, unprivileged identity. */
+  uid?: number;
+  gid?: number;
 }
 
 export interface ClaudeProcessOutcome {
@@ -41,7 +44,9 @@ export function runClaudeProcess(options: ClaudeProcessOptions): Promise<ClaudeP
     let spawnError: string | null = null;
     let killTimer: NodeJS.Timeout | null = null;
 
-    const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // With uid and gid, Node (libuv) also drops root's supplementary groups before exec.
+    const identity = options.uid !== undefined && options.gid !== undefined ? { uid: options.uid, gid: options.gid } : {};
+    const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'], ...identity });
 
     const stop = () => {
       child.kill('SIGTERM');

@@ -1,5 +1,6 @@
 import type { FlowContextV1 } from '../domain.js';
 import { parseFlowContext } from './context.js';
+import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 
 // Every environment variable the runner reads, in one place, as a pure function of `env`.
 //
@@ -16,23 +17,17 @@ import { parseFlowContext } from './context.js';
 //   CLAUDE_FLOW_MODEL           passed as --model
 //   CLAUDE_FLOW_PROGRESS_INTERVAL_SECONDS  minimum time between progress edits (default 10)
 //   CLAUDE_FLOW_GIT_AUTHOR_NAME, CLAUDE_FLOW_GIT_AUTHOR_EMAIL   the commits' author
+//   CLAUDE_FLOW_AGENT_USER      who Claude Code runs as (default claude-agent; a name or uid:gid)
+//   CLAUDE_FLOW_ALLOW_UNISOLATED  true: run Claude Code as the job's own user when it cannot switch (unsafe)
+//   CLAUDE_FLOW_RUN_PIPELINES   true: pushes start pipelines (default: `-o ci.skip`)
+//   CLAUDE_FLOW_MAX_FILE_BYTES  the largest file a push may carry (default 1 MiB)
+//   CLAUDE_FLOW_MAX_BUDGET_USD  the most one run may spend on the model (the gateway stops it there)
+//   CI_CONFIG_PATH              GitLab's: the CI configuration's path (protected from changes)
 
-// Claude Code 2.1's tool names (its init message lists them): reading and editing files, and git's
-// read-only commands. Anything else (other shell commands, web access) needs a deliberate allow rule.
-export const DEFAULT_ALLOWED_TOOLS = [
-  'Read',
-  'Glob',
-  'Grep',
-  'Edit',
-  'Write',
-  'Bash(git status:*)',
-  'Bash(git diff:*)',
-  'Bash(git log:*)',
-  'Bash(git show:*)',
-];
-
-/** Tools that change files: dropped when the run cannot push (fork, closed MR, commit comment). */
-export const WRITE_TOOLS = new Set(['Edit', 'MultiEdit', 'Write', 'NotebookEdit']);
+// Claude Code 2.1's tool names (its init message lists them): reading and editing files. The runner
+// scopes file tools to the workspace (claude-args.ts). No shell by default: git's history is the
+// runner's, and the diff a merge request needs is in the prompt.
+export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Glob', 'Grep', 'Edit', 'Write'];
 
 export const KNOWN_EVENTS = new Set(['mention', 'assign', 'label']);
 
@@ -55,6 +50,12 @@ export interface RunnerConfig {
   model: string | null;
   progressIntervalMs: number;
   gitAuthor: { name: string; email: string };
+  ciConfigPath: string;
+  agentUser: string;
+  allowUnisolated: boolean;
+  runPipelines: boolean;
+  maxFileBytes: number;
+  budgetUsd: number | null;
 }
 
 /** What the runner still knows when the configuration is incomplete: enough to tell the thread? */
@@ -84,6 +85,25 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, err
 export function apiBaseUrl(apiV4Url: string): string | null {
   const match = /^(.*?)\/api\/v4\/?$/.exec(apiV4Url.trim());
   return match ? match[1]! : null;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, errors: string[]): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  errors.push(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
+  return false;
+}
+
+function budget(env: NodeJS.ProcessEnv, errors: string[]): number | null {
+  const raw = env.CLAUDE_FLOW_MAX_BUDGET_USD;
+  if (raw === undefined || raw.trim() === '') return null;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    errors.push(`CLAUDE_FLOW_MAX_BUDGET_USD must be a positive number of dollars, got ${JSON.stringify(raw)}`);
+    return null;
+  }
+  return value;
 }
 
 export function readRunnerConfig(env: NodeJS.ProcessEnv): ConfigResult {
@@ -127,6 +147,10 @@ export function readRunnerConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const maxTurns = positiveInt(env, 'CLAUDE_FLOW_MAX_TURNS', 30, errors);
   const timeoutSeconds = positiveInt(env, 'CLAUDE_FLOW_TIMEOUT_SECONDS', 1500, errors);
   const progressSeconds = positiveInt(env, 'CLAUDE_FLOW_PROGRESS_INTERVAL_SECONDS', 10, errors);
+  const maxFileBytes = positiveInt(env, 'CLAUDE_FLOW_MAX_FILE_BYTES', 1024 * 1024, errors);
+  const allowUnisolated = flag(env, 'CLAUDE_FLOW_ALLOW_UNISOLATED', errors);
+  const runPipelines = flag(env, 'CLAUDE_FLOW_RUN_PIPELINES', errors);
+  const budgetUsd = budget(env, errors);
   const host = (() => {
     try {
       return new URL(serverUrl).hostname;
@@ -165,11 +189,17 @@ export function readRunnerConfig(env: NodeJS.ProcessEnv): ConfigResult {
         name: env.CLAUDE_FLOW_GIT_AUTHOR_NAME || 'Claude',
         email: env.CLAUDE_FLOW_GIT_AUTHOR_EMAIL || `claude-gitlab-flow@noreply.${host}`,
       },
+      ciConfigPath: (env.CI_CONFIG_PATH || '.gitlab-ci.yml').replace(/^\/+/, ''),
+      agentUser: env.CLAUDE_FLOW_AGENT_USER || DEFAULT_AGENT_USER,
+      allowUnisolated,
+      runPipelines,
+      maxFileBytes,
+      budgetUsd,
     },
   };
 }
 
-/** Secret values that must not reach the prompt, a note, or the model's environment. */
+/** Secret values that must not reach the prompt, a note, a commit or the log. */
 export const SECRET_VARIABLES = [
   'GITLAB_TOKEN',
   'CI_JOB_TOKEN',
@@ -181,30 +211,21 @@ export const SECRET_VARIABLES = [
   'CI_DEPLOY_PASSWORD',
   'CI_REPOSITORY_URL', // carries the job token
   'ANTHROPIC_API_KEY',
+  'ANTHROPIC_AUTH_TOKEN',
+  'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
 ];
 
-const isIdToken = (name: string) => /_ID_TOKEN$/.test(name);
+// Project variables are not marked secret in the job's environment; their names usually say so.
+const SECRET_NAME = /_ID_TOKEN$|TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|API_?KEY|ACCESS_KEY|CREDENTIAL/i;
+
+export function isSecretVariable(name: string): boolean {
+  return SECRET_VARIABLES.includes(name) || SECRET_NAME.test(name);
+}
 
 export function secretValues(env: NodeJS.ProcessEnv): string[] {
   return Object.entries(env)
-    .filter(([name, value]) => value && (SECRET_VARIABLES.includes(name) || isIdToken(name)))
+    .filter(([name, value]) => value && isSecretVariable(name) && !/^(true|false|\d{1,6})$/i.test(value))
     .map(([, value]) => value!);
-}
-
-/**
- * The environment Claude Code runs with: the job's, minus what only the runner needs. The model has a
- * shell; GitLab credentials stay out of its reach so pushing stays in the runner's code. Model
- * provider credentials (API key, AWS keys, Google credentials file) stay: Claude Code needs them.
- */
-export function claudeEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const keepForClaude = new Set(['ANTHROPIC_API_KEY', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']);
-  const out: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) continue;
-    if ((SECRET_VARIABLES.includes(name) && !keepForClaude.has(name)) || isIdToken(name)) continue;
-    out[name] = value;
-  }
-  return out;
 }

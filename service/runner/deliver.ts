@@ -1,25 +1,40 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FlowContextV1 } from '../domain.js';
 import type { RunnerConfig } from './config.js';
 import type { Git } from './git.js';
 import type { RunnerGitLab } from './gitlab.js';
 import { gitlabHint, pushHint } from './hints.js';
-import { safeForNote, type Delivery } from './note-text.js';
+import { safeAnswer, type AnswerAudience, type Delivery } from './note-text.js';
 import type { PushPlan } from './push-plan.js';
 import { messageOf, RunFailure } from './run-failure.js';
 import { redactSecrets, stripHiddenMarkdown } from './sanitize.js';
 import type { RunResult } from './stream.js';
+import { applyChanges } from './workspace/apply.js';
+import { decideChanges, PROTECTED_PATHS, type ChangePolicy } from './workspace/change-policy.js';
+import { localIncludes } from './workspace/ci-includes.js';
+import { workspaceChanges } from './workspace/tree.js';
 
-// After a successful run: the changes in the working tree, committed and pushed by the runner's own
-// git along the plan, or reported as not pushed. The model never holds a push tool.
+// After a successful run: what the agent changed in its workspace, checked against the change policy,
+// copied into the runner's own checkout, committed and pushed by the runner's git (with `ci.skip`
+// unless the project opts out), or reported as not pushed. Every text here is built from what the
+// runner read through the API (the trusted context), never from AI_FLOW_CONTEXT's strings.
 
 export interface DeliverInput {
   config: RunnerConfig;
+  /** The trusted context (trusted-context.ts). */
+  context: FlowContextV1;
   git: Git;
   gitlab: RunnerGitLab;
   plan: PushPlan;
-  baselineHead: string;
+  workspaceDir: string;
+  instruction: string;
   answer: string;
   result: RunResult;
   secrets: readonly string[];
+  /** The default branch's CI configuration and its allowed paths (trusted-config.ts). */
+  trusted: { ciConfig: string | null; allowedChangePaths: readonly string[] };
+  audience: AnswerAudience;
   log: (message: string) => void;
 }
 
@@ -27,33 +42,58 @@ function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
-export function commitMessage(config: RunnerConfig, plan: Exclude<PushPlan, { kind: 'reply-only' }>, secrets: readonly string[]): string {
-  const { context } = config;
+/** One line of user text, safe for a commit message or a title. */
+function oneLine(text: string, secrets: readonly string[], max: number): string {
+  const line = stripHiddenMarkdown(redactSecrets(text, secrets)).split('\n').find((part) => part.trim()) ?? '';
+  return truncate(redactSecrets(line.trim(), secrets), max);
+}
+
+export function commitMessage(input: Pick<DeliverInput, 'context' | 'instruction' | 'secrets' | 'config'>, plan: Exclude<PushPlan, { kind: 'reply-only' }>): string {
+  const { context, secrets } = input;
   const requester = `@${context.author.username}`;
-  const request = stripHiddenMarkdown(redactSecrets(config.input, secrets)).split('\n').find((line) => line.trim()) ?? '';
-  const title = plan.kind === 'new-branch' ? `Address #${plan.issueIid}: ${context.noteable.title ?? 'changes requested'}` : `Apply ${requester}'s request on !${plan.mergeRequestIid}`;
-  return [truncate(title, 72), '', `Requested by ${requester}: ${truncate(request, 200)}`, ...(config.jobUrl ? [`Job: ${config.jobUrl}`] : [])].join('\n');
+  const title =
+    plan.kind === 'new-branch'
+      ? `Address #${plan.issueIid}: ${oneLine(context.noteable.title ?? 'changes requested', secrets, 60)}`
+      : `Apply ${requester}'s request on !${plan.mergeRequestIid}`;
+  return [truncate(title, 72), '', `Requested by ${requester}: ${oneLine(input.instruction, secrets, 200)}`, ...(input.config.jobUrl ? [`Job: ${input.config.jobUrl}`] : [])].join('\n');
+}
+
+async function changePolicy(input: DeliverInput): Promise<ChangePolicy> {
+  // The branch's own CI configuration decides what its pipelines run; the default branch's too.
+  const checkoutCi = await readFile(join(input.config.projectDir, input.config.ciConfigPath), 'utf8').catch(() => null);
+  const includes = [...localIncludes(checkoutCi), ...localIncludes(input.trusted.ciConfig)];
+  return {
+    protectedPaths: [...PROTECTED_PATHS, input.config.ciConfigPath, ...includes],
+    allowedPaths: input.trusted.allowedChangePaths,
+    maxFileBytes: input.config.maxFileBytes,
+  };
 }
 
 export async function deliver(input: DeliverInput): Promise<Delivery> {
-  const { config, git, plan, answer, result, secrets } = input;
-  const { context } = config;
-  const dirty = (await git.status()).trim() !== '';
-  if (!dirty && (await git.head()) === input.baselineHead) return { kind: 'nothing-to-push' };
-  if (plan.kind === 'reply-only') return { kind: 'not-pushed', reason: plan.reason };
+  const { config, git, plan, answer, result, secrets, context } = input;
+  const changes = await workspaceChanges(config.projectDir, input.workspaceDir);
+  if (changes.length === 0) return { kind: 'nothing-to-push' };
+  if (plan.kind === 'reply-only') return { kind: 'not-pushed', reason: plan.reason, refused: [] };
 
+  const decision = decideChanges(changes, await changePolicy(input));
+  for (const { change, reason } of decision.refused) input.log(`not pushing ${change.path} (${change.kind}): ${reason}`);
+  if (decision.accepted.length === 0) return { kind: 'not-pushed', reason: 'every change touched a protected path', refused: decision.refused };
+
+  const pushOptions = config.runPipelines ? [] : ['ci.skip'];
+  const pushed = { branch: plan.branch, refused: decision.refused, pipelineSkipped: !config.runPipelines };
   let sha: string;
   try {
-    sha = dirty ? await git.commitAll(commitMessage(config, plan, secrets), config.gitAuthor) : await git.head();
-    input.log(`pushing ${sha.slice(0, 8)} to ${plan.branch}`);
-    await git.push(plan.branch);
+    await applyChanges(decision.accepted, input.workspaceDir, config.projectDir);
+    sha = await git.commitAll(commitMessage(input, plan), config.gitAuthor);
+    input.log(`pushing ${sha.slice(0, 8)} to ${plan.branch}${pushOptions.length > 0 ? ` (-o ${pushOptions.join(' -o ')})` : ''}`);
+    await git.push(plan.branch, pushOptions);
   } catch (error) {
     throw new RunFailure({ what: `Claude finished, but its changes could not be pushed to \`${plan.branch}\`.`, detail: messageOf(error), hint: pushHint(error), answer }, result);
   }
 
   if (plan.kind === 'source-branch') {
     const projectUrl = `${context.gitlab_url.replace(/\/+$/, '')}/${context.project.path}`;
-    return { kind: 'commit', sha, url: `${projectUrl}/-/commit/${sha}`, branch: plan.branch };
+    return { kind: 'commit', sha, url: `${projectUrl}/-/commit/${sha}`, ...pushed };
   }
   const requester = `@${context.author.username}`;
   try {
@@ -61,17 +101,18 @@ export async function deliver(input: DeliverInput): Promise<Delivery> {
       sourceBranch: plan.branch,
       targetBranch: plan.targetBranch,
       // "Draft:" makes it a draft; GitLab's own title for a merge request from an issue is `Resolve "<title>"`.
-      title: truncate(`Draft: Resolve "${stripHiddenMarkdown(context.noteable.title ?? `issue #${plan.issueIid}`)}"`, 255),
+      title: truncate(`Draft: Resolve "${oneLine(context.noteable.title ?? `issue #${plan.issueIid}`, secrets, 200)}"`, 255),
       description: [
         `Closes #${plan.issueIid}`,
         '',
-        safeForNote(answer, secrets).slice(0, 20_000),
+        safeAnswer(answer, secrets, input.audience).slice(0, 20_000),
         '',
         '---',
         `Opened by claude-gitlab-flow for ${requester}${config.jobUrl ? ` ([job](${config.jobUrl}))` : ''}. Review it like any other change before merging.`,
+        ...(pushed.pipelineSkipped ? ['No pipeline ran for this branch: run one as yourself once you have reviewed the change.'] : []),
       ].join('\n'),
     });
-    return { kind: 'merge-request', iid: mr.iid, url: mr.webUrl, branch: plan.branch };
+    return { kind: 'merge-request', iid: mr.iid, url: mr.webUrl, ...pushed };
   } catch (error) {
     throw new RunFailure(
       { what: `the changes were pushed to branch \`${plan.branch}\`, but the merge request could not be opened.`, detail: messageOf(error), hint: gitlabHint(error), answer },

@@ -47,8 +47,14 @@ export function isSafeBranchName(branch: string): boolean {
   return SAFE_BRANCH.test(branch) && !branch.startsWith('-') && !branch.startsWith('+');
 }
 
+const SAFE_PUSH_OPTION = /^[a-z][a-z0-9_.-]*(=[\w.:\/-]*)?$/i;
+
 /** The only push the runner makes: HEAD to one branch, never forced (no `+`, no --force). */
-export function pushArgs(target: PushTarget, branch: string, serverUrl: string): string[] {
+export function pushArgs(target: PushTarget, branch: string, serverUrl: string, pushOptions: readonly string[] = []): string[] {
   if (!isSafeBranchName(branch)) throw new Error(`refusing to push to branch name ${JSON.stringify(branch)}`);
-  return [...(target.useToken ? credentialConfig(serverUrl) : []), 'push', '--porcelain', target.url, `HEAD:refs/heads/${branch}`];
+  const options = pushOptions.flatMap((option) => {
+    if (!SAFE_PUSH_OPTION.test(option)) throw new Error(`refusing push option ${JSON.stringify(option)}`);
+    return ['-o', option];
+  });
+  return [...(target.useToken ? credentialConfig(serverUrl) : []), 'push', '--porcelain', ...options, target.url, `HEAD:refs/heads/${branch}`];
 }

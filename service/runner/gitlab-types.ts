@@ -24,6 +24,7 @@ export interface ApiIssue {
   description: string | null;
   state: string;
   web_url: string;
+  confidential?: boolean;
   author?: { username: string };
 }
 

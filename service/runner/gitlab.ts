@@ -8,9 +8,14 @@ import type { ApiCommit, ApiDiff, ApiDiscussion, ApiIssue, ApiMergeRequest, ApiS
 // issues and merge requests by iid, snippets by id, commits by sha; notes edited through the discussion
 // they belong to.
 
+/** What the runner knows of the issue, merge request, commit or snippet: from the API, never the context. */
 export interface NoteableDetails {
   description: string | null;
   title: string | null;
+  webUrl: string | null;
+  state: string | null;
+  confidential: boolean;
+  mergeRequest: { sourceBranch: string; targetBranch: string; sourceProjectId: number } | null;
 }
 
 export interface RunnerGitLab {
@@ -28,19 +33,24 @@ export function createRunnerGitLab(http: GitLabHttp): RunnerGitLab {
   return {
     discussions: (context) => http.getAll<ApiDiscussion>(`${base(context)}/discussions`),
     async noteable(context) {
+      const none = { state: null, confidential: false, mergeRequest: null };
       switch (context.noteable.type) {
-        case 'Issue':
+        case 'Issue': {
+          const issue = await http.get<ApiIssue>(base(context));
+          return { ...none, description: issue.description, title: issue.title, webUrl: issue.web_url, state: issue.state, confidential: issue.confidential === true };
+        }
         case 'MergeRequest': {
-          const item = await http.get<ApiIssue | ApiMergeRequest>(base(context));
-          return { description: item.description, title: item.title };
+          const mr = await http.get<ApiMergeRequest>(base(context));
+          const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id };
+          return { ...none, description: mr.description, title: mr.title, webUrl: mr.web_url, state: mr.state, mergeRequest };
         }
         case 'Commit': {
           const commit = await http.get<ApiCommit>(base(context));
-          return { description: commit.message, title: commit.title };
+          return { ...none, description: commit.message, title: commit.title, webUrl: commit.web_url ?? null };
         }
         case 'Snippet': {
           const snippet = await http.get<ApiSnippet>(base(context));
-          return { description: snippet.description, title: snippet.title };
+          return { ...none, description: snippet.description, title: snippet.title, webUrl: snippet.web_url ?? null };
         }
       }
     },

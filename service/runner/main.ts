@@ -1,14 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { GitLabHttp } from '../gitlab/http.js';
 import { runClaudeProcess } from './claude-process.js';
 import { readRunnerConfig, secretValues } from './config.js';
+import { startModelGateway } from './gateway-shim.js';
 import { createGit } from './git.js';
 import { createRunnerGitLab } from './gitlab.js';
 import { failureNote } from './note-text.js';
 import { run } from './run.js';
+import { createSandbox } from './sandbox.js';
 import { redactSecrets } from './sanitize.js';
 
 // `claude-gitlab-flow run`: the entry point inside the CI job. It reads the environment once, wires the
@@ -59,28 +62,42 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
-  let tempDir: string | null = null;
+  // git's HOME: a directory of the runner's own, so no ~/.gitconfig of the image or the agent applies.
+  const gitHome = await mkdtemp(join(tmpdir(), 'claude-gitlab-flow-git-'));
   try {
-    return await run(config, {
+    return await run(
+      { ...config, claudePath: resolveCommand(config.claudePath, env.PATH ?? '') },
+      {
       gitlab: createRunnerGitLab(new GitLabHttp({ baseUrl: config.gitlab.baseUrl, token: config.gitlab.token, timeoutMs: 30_000 })),
-      git: createGit(config.projectDir, env, config.gitlab.serverUrl),
+      git: createGit({ repoDir: config.projectDir, serverUrl: config.gitlab.serverUrl, token: config.gitlab.token, home: gitHome, path: env.PATH ?? '/usr/bin:/bin' }),
       runClaude: runClaudeProcess,
-      async writeTempFile(name, content) {
-        tempDir ??= await mkdtemp(join(tmpdir(), 'claude-gitlab-flow-'));
-        const path = join(tempDir, name);
-        await writeFile(path, content, { mode: 0o600 });
-        return path;
-      },
+      sandbox: createSandbox({ projectDir: config.projectDir, agentUser: config.agentUser, allowUnisolated: config.allowUnisolated, env, log }),
+      startGateway: (budgetUsd) => startModelGateway({ env, budgetUsd, log }),
       env,
       now: () => new Date(),
       nonce: () => randomBytes(6).toString('hex'),
       log,
       sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       signal: controller.signal,
-    });
+      },
+    );
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    await rm(gitHome, { recursive: true, force: true });
   }
+}
+
+/** The agent gets a fixed PATH of its own, so the executable is found on the job's PATH first. */
+export function resolveCommand(command: string, path: string): string {
+  if (isAbsolute(command) || command.includes('/')) return command;
+  for (const dir of path.split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, command), constants.X_OK);
+      return join(dir, command);
+    } catch {
+      // not here
+    }
+  }
+  return command;
 }

@@ -15,10 +15,13 @@ export function issueBranchName(issueIid: number, now: Date): string {
   return `claude/issue-${issueIid}-${stamp}`;
 }
 
-export function choosePushPlan(context: FlowContextV1, now: Date): PushPlan {
+/** `context` is the trusted one (trusted-context.ts): branches, state and fork come from the API. */
+export function choosePushPlan(context: FlowContextV1, now: Date, confidential = false): PushPlan {
   const { noteable, project } = context;
   switch (noteable.type) {
     case 'Issue':
+      // A branch and a merge request are visible to everyone who can see the repository.
+      if (confidential) return { kind: 'reply-only', reason: 'the issue is confidential, and a branch or merge request would be visible to everyone who can see the repository' };
       return { kind: 'new-branch', branch: issueBranchName(noteable.iid!, now), targetBranch: project.default_branch, issueIid: noteable.iid! };
     case 'MergeRequest':
       // Fork code never runs here and the fork's branch is not ours to push to (design §2).
@@ -26,7 +29,7 @@ export function choosePushPlan(context: FlowContextV1, now: Date): PushPlan {
         return { kind: 'reply-only', reason: 'this merge request comes from a fork' };
       }
       if (noteable.state !== 'opened') return { kind: 'reply-only', reason: `this merge request is ${noteable.state ?? 'not open'}` };
-      if (!noteable.source_branch) return { kind: 'reply-only', reason: 'the merge request has no source branch in the context' };
+      if (!noteable.source_branch) return { kind: 'reply-only', reason: 'GitLab reports no source branch for the merge request' };
       return { kind: 'source-branch', branch: noteable.source_branch, mergeRequestIid: noteable.iid! };
     case 'Commit':
       return { kind: 'reply-only', reason: 'changes are pushed only from issues and merge requests, not from commit comments' };

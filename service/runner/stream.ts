@@ -14,7 +14,8 @@ export interface RunResult {
   totalCostUsd: number;
   durationMs: number;
   errors: string[];
-  permissionDenials: string[];
+  /** Tool calls Claude Code refused, with what they asked for. */
+  permissionDenials: PermissionDenial[];
 }
 
 export type StreamEvent =
@@ -80,15 +81,25 @@ export function parseStreamLine(line: string): StreamEvent[] {
             totalCostUsd: num(message.total_cost_usd),
             durationMs: num(message.duration_ms),
             errors: Array.isArray(message.errors) ? message.errors.map(String) : [],
-            permissionDenials: Array.isArray(message.permission_denials)
-              ? message.permission_denials.filter(isObject).map((denial) => String(denial.tool_name ?? '?'))
-              : [],
+            permissionDenials: Array.isArray(message.permission_denials) ? message.permission_denials.filter(isObject).map(toDenial) : [],
           },
         },
       ];
     default:
       return [];
   }
+}
+
+export interface PermissionDenial {
+  tool: string;
+  /** The command or path it asked for, when the input names one. */
+  target: string | null;
+}
+
+function toDenial(denial: Json): PermissionDenial {
+  const input = isObject(denial.tool_input) ? denial.tool_input : {};
+  const target = [input.command, input.file_path, input.notebook_path, input.path, input.pattern, input.url].find((value) => typeof value === 'string');
+  return { tool: String(denial.tool_name ?? '?'), target: typeof target === 'string' ? target : null };
 }
 
 /** What the tracking note shows while Claude works. */

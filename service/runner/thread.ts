@@ -32,7 +32,7 @@ function after(timestamp: string, limit: number): boolean {
   return Number.isNaN(time) || time > limit;
 }
 
-export function selectThread(discussions: readonly ApiDiscussion[], context: FlowContextV1): ThreadSelection {
+export function selectThread(discussions: readonly ApiDiscussion[], context: FlowContextV1, includeInternal = false): ThreadSelection {
   const limit = Date.parse(context.triggered_at);
   const triggerIds = new Set(context.trigger_note_ids);
   const selection: ThreadSelection = { thread: [], others: [], createdAfterTrigger: 0, editedAfterTrigger: 0, descriptionEditedAfterTrigger: false };
@@ -45,6 +45,7 @@ export function selectThread(discussions: readonly ApiDiscussion[], context: Flo
         continue;
       }
       if (triggerIds.has(note.id) || note.id === context.tracking_note_id) continue;
+      if (note.internal === true && !includeInternal) continue;
       if (after(note.created_at, limit)) {
         selection.createdAfterTrigger += 1;
         continue;

@@ -1,32 +1,51 @@
+import { z } from 'zod';
 import type { RunnerConfig } from './config.js';
 import type { RunnerGitLab } from './gitlab.js';
 import { messageOf } from './run-failure.js';
 
-// Trusted configuration comes from the default branch only (design §4). On the default branch the
-// checkout is that configuration, and Claude Code loads it itself. Anywhere else (a merge request's
-// source branch, which its author controls) project settings stay unloaded and the default branch's
-// CLAUDE.md and .claude/settings.json are read through the API instead.
+// Trusted configuration comes from the default branch only, read through the API, whatever the job
+// checked out: the workspace may be a merge request's branch, whose author controls every file in it.
+// - CLAUDE.md goes into the system prompt; .claude/settings.json is handed to Claude Code with --settings.
+// - .gitlab/claude/flow.json holds claude-gitlab-flow's own project settings: which protected paths
+//   Claude may change after all (`allowedChangePaths`, globs).
+// - The CI configuration (CI_CONFIG_PATH) names the files it includes locally: protected too.
+
+export const FLOW_SETTINGS_PATH = '.gitlab/claude/flow.json';
+
+const flowSettingsSchema = z.object({ allowedChangePaths: z.array(z.string().min(1)).max(100).default([]) }).passthrough();
 
 export interface TrustedConfig {
-  loadProjectSettings: boolean;
   projectInstructions: string | null;
-  settingsFile: string | null;
+  /** The default branch's `.claude/settings.json` text, or null. */
+  claudeSettings: string | null;
+  allowedChangePaths: string[];
+  /** The default branch's CI configuration, to find its local includes. */
+  ciConfig: string | null;
 }
 
-export async function readTrustedConfig(
-  config: RunnerConfig,
-  gitlab: RunnerGitLab,
-  writeTempFile: (name: string, content: string) => Promise<string>,
-  log: (message: string) => void,
-): Promise<TrustedConfig> {
-  if (config.commitRef === config.defaultBranch) return { loadProjectSettings: true, projectInstructions: null, settingsFile: null };
+export const NO_TRUSTED_CONFIG: TrustedConfig = { projectInstructions: null, claudeSettings: null, allowedChangePaths: [], ciConfig: null };
+
+export function parseFlowSettings(text: string | null): { allowedChangePaths: string[]; error: string | null } {
+  if (!text) return { allowedChangePaths: [], error: null };
   try {
-    const projectInstructions = await gitlab.fileOnRef(config.context.project.id, 'CLAUDE.md', config.defaultBranch);
-    const settings = await gitlab.fileOnRef(config.context.project.id, '.claude/settings.json', config.defaultBranch);
-    return { loadProjectSettings: false, projectInstructions, settingsFile: settings ? await writeTempFile('settings.json', settings) : null };
+    const parsed = flowSettingsSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return { allowedChangePaths: parsed.data.allowedChangePaths, error: null };
+    return { allowedChangePaths: [], error: `${FLOW_SETTINGS_PATH}: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  } catch {
+    return { allowedChangePaths: [], error: `${FLOW_SETTINGS_PATH} is not valid JSON` };
+  }
+}
+
+export async function readTrustedConfig(config: RunnerConfig, gitlab: RunnerGitLab, log: (message: string) => void): Promise<TrustedConfig> {
+  const read = (path: string) => gitlab.fileOnRef(config.projectId, path, config.defaultBranch);
+  try {
+    const [projectInstructions, claudeSettings, flowSettings, ciConfig] = [await read('CLAUDE.md'), await read('.claude/settings.json'), await read(FLOW_SETTINGS_PATH), await read(config.ciConfigPath)];
+    const flow = parseFlowSettings(flowSettings);
+    if (flow.error) log(`ignoring ${flow.error}`);
+    return { projectInstructions, claudeSettings, allowedChangePaths: flow.allowedChangePaths, ciConfig };
   } catch (error) {
-    // Without them Claude Code runs with no project configuration at all: less helpful, still safe.
-    log(`could not read CLAUDE.md or .claude/settings.json from ${config.defaultBranch}; going on without them: ${messageOf(error)}`);
-    return { loadProjectSettings: false, projectInstructions: null, settingsFile: null };
+    // Without them Claude Code runs with no project configuration and nothing protected is allowed: less helpful, still safe.
+    log(`could not read the trusted configuration from ${config.defaultBranch}; going on without it: ${messageOf(error)}`);
+    return NO_TRUSTED_CONFIG;
   }
 }

@@ -1,39 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { claudeArgs, DENIED_TOOLS, effectiveTools } from '../../service/runner/claude-args.js';
+import { claudeArgs, DENIED_TOOLS, effectiveTools, scopeRule } from '../../service/runner/claude-args.js';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
 
-const base = { allowedTools: DEFAULT_ALLOWED_TOOLS, canWrite: true, maxTurns: 12, model: null, systemPrompt: 'SYSTEM', loadProjectSettings: true, trustedSettingsFile: null };
+const base = { allowedTools: DEFAULT_ALLOWED_TOOLS, canWrite: true, canRunCommands: true, maxTurns: 12, model: null, systemPrompt: 'SYSTEM', trustedSettingsFile: null };
 const valueOf = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
 
 describe('claudeArgs', () => {
-  it('runs print mode with stream-json, --verbose, acceptEdits, the allow-list and max turns', () => {
+  it('runs print mode with stream-json, --verbose, acceptEdits, the scoped allow-list and max turns', () => {
     const args = claudeArgs(base);
     expect(args.slice(0, 4)).toEqual(['-p', '--output-format', 'stream-json', '--verbose']);
     expect(valueOf(args, '--permission-mode')).toBe('acceptEdits');
     expect(valueOf(args, '--max-turns')).toBe('12');
-    expect(valueOf(args, '--allowedTools')).toBe(DEFAULT_ALLOWED_TOOLS.join(','));
-    expect(valueOf(args, '--disallowedTools')).toContain('Bash(git push:*)');
+    expect(valueOf(args, '--allowedTools')).toBe('Read(./**),Glob(./**),Grep(./**),Edit(./**),Write(./**)');
+    expect(valueOf(args, '--disallowedTools')!.split(',')).toEqual(expect.arrayContaining(DENIED_TOOLS));
     expect(valueOf(args, '--append-system-prompt')).toBe('SYSTEM');
     expect(args).not.toContain('--model');
     expect(args).not.toContain('--dangerously-skip-permissions');
   });
 
-  it('never allows a git push or commit tool, whatever the allow-list says', () => {
-    expect(DENIED_TOOLS).toEqual(expect.arrayContaining(['Bash(git push:*)', 'Bash(git commit:*)']));
+  it('has no shell and no git commands by default', () => {
+    expect(DEFAULT_ALLOWED_TOOLS.some((rule) => rule.startsWith('Bash'))).toBe(false);
   });
 
-  it('drops file-writing tools when the run cannot push', () => {
-    expect(effectiveTools(['Read', 'Edit', 'Write', 'MultiEdit', 'NotebookEdit', 'Bash(npm test:*)'], false)).toEqual(['Read', 'Bash(npm test:*)']);
-    const tools = valueOf(claudeArgs({ ...base, canWrite: false }), '--allowedTools')!.split(',');
-    expect(tools).toContain('Read');
-    expect(tools.filter((tool) => ['Edit', 'MultiEdit', 'Write'].includes(tool))).toEqual([]);
+  it('scopes file tools to the workspace: a bare rule would also approve paths outside it', () => {
+    expect(scopeRule('Read')).toBe('Read(./**)');
+    expect(scopeRule('Edit(./src/**)')).toBe('Edit(./src/**)');
+    expect(scopeRule('Read(//etc/**)')).toBeNull();
+    expect(scopeRule('Read(~/.ssh/**)')).toBeNull();
+    expect(scopeRule('Write(./../x)')).toBeNull();
+    expect(scopeRule('Bash(npm test:*)')).toBe('Bash(npm test:*)');
   });
 
-  it('loads project settings on the default branch, and only the trusted settings file elsewhere', () => {
-    expect(valueOf(claudeArgs(base), '--setting-sources')).toBe('user,project');
-    const mr = claudeArgs({ ...base, loadProjectSettings: false, trustedSettingsFile: '/tmp/x/settings.json' });
-    expect(valueOf(mr, '--setting-sources')).toBe('user');
-    expect(valueOf(mr, '--settings')).toBe('/tmp/x/settings.json');
+  it('a run that cannot push approves no edit: default mode, write tools and Bash disallowed', () => {
+    const args = claudeArgs({ ...base, canWrite: false, allowedTools: ['Read', 'Edit', 'Write', 'MultiEdit', 'NotebookEdit', 'Bash(npm test:*)'] });
+    expect(valueOf(args, '--permission-mode')).toBe('default');
+    expect(valueOf(args, '--allowedTools')).toBe('Read(./**)');
+    expect(valueOf(args, '--disallowedTools')!.split(',')).toEqual(expect.arrayContaining(['Edit', 'MultiEdit', 'Write', 'NotebookEdit', 'Bash']));
+  });
+
+  it('an unisolated run gets no shell at all', () => {
+    const { allowed, dropped } = effectiveTools(['Read', 'Edit', 'Bash(npm test:*)'], true, false);
+    expect(allowed).toEqual(['Read(./**)', 'Edit(./**)']);
+    expect(dropped).toEqual(['Bash(npm test:*)']);
+    expect(valueOf(claudeArgs({ ...base, canRunCommands: false }), '--disallowedTools')!.split(',')).toContain('Bash');
+  });
+
+  it('never loads the workspace\'s project settings; the default branch\'s come in through --settings', () => {
+    expect(valueOf(claudeArgs(base), '--setting-sources')).toBe('user');
+    expect(claudeArgs(base)).not.toContain('--settings');
+    expect(valueOf(claudeArgs({ ...base, trustedSettingsFile: '/tmp/x/settings.json' }), '--settings')).toBe('/tmp/x/settings.json');
   });
 
   it('passes --model when set', () => {

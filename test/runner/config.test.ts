@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { claudeEnvironment, DEFAULT_ALLOWED_TOOLS, readRunnerConfig, secretValues } from '../../service/runner/config.js';
+import { DEFAULT_ALLOWED_TOOLS, readRunnerConfig, secretValues } from '../../service/runner/config.js';
 import { parseFlowContext } from '../../service/runner/context.js';
 import { issueContext, jobEnv } from './fixtures.js';
 
@@ -81,13 +81,9 @@ describe('readRunnerConfig', () => {
   });
 });
 
-describe('the environment Claude Code gets', () => {
-  it('keeps provider credentials and drops GitLab credentials and ID tokens', () => {
-    const env = claudeEnvironment({ PATH: '/bin', GITLAB_TOKEN: 'g', CI_JOB_TOKEN: 'j', CI_REPOSITORY_URL: 'https://gitlab-ci-token:j@h/x.git', GCP_ID_TOKEN: 'jwt', ANTHROPIC_API_KEY: 'k', AWS_SESSION_TOKEN: 's', GOOGLE_APPLICATION_CREDENTIALS: '/tmp/c.json' });
-    expect(env).toEqual({ PATH: '/bin', ANTHROPIC_API_KEY: 'k', AWS_SESSION_TOKEN: 's', GOOGLE_APPLICATION_CREDENTIALS: '/tmp/c.json' });
-  });
-
-  it('knows which values are secret', () => {
-    expect(secretValues({ GITLAB_TOKEN: 'g-token', AWS_ID_TOKEN: 'jwt', PATH: '/bin', EMPTY: '' }).sort()).toEqual(['g-token', 'jwt']);
+describe('secret values', () => {
+  it('knows the job\'s credentials and secret-looking project variables, not ordinary values', () => {
+    const env = { GITLAB_TOKEN: 'g-token', AWS_ID_TOKEN: 'jwt', DEPLOY_PASSWORD: 'hunter22', SENTRY_API_KEY: 'sentry-key', PATH: '/bin', CI_PROJECT_PATH: 'group/project', CLAUDE_CODE_MAX_OUTPUT_TOKENS: '8000', EMPTY: '' };
+    expect(secretValues(env).sort()).toEqual(['g-token', 'hunter22', 'jwt', 'sentry-key']);
   });
 });

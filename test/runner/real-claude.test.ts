@@ -38,19 +38,20 @@ describe.skipIf(!claude)('the real claude CLI (from the Agent SDK package)', () 
     DISABLE_AUTOUPDATER: '1',
   };
 
-  for (const loadProjectSettings of [true, false]) {
-    it(`accepts the runner's command line (${loadProjectSettings ? 'default branch' : 'merge request branch'}) and answers in stream-json`, async () => {
+  for (const canWrite of [true, false]) {
+    it(`accepts the runner's command line (${canWrite ? 'a run that can push' : 'a reply-only run'}) and answers in stream-json`, async () => {
       const settings = join(sandbox, 'settings.json');
       writeFileSync(settings, '{"permissions":{"deny":["WebFetch"]}}\n');
-      const args = claudeArgs({ allowedTools: DEFAULT_ALLOWED_TOOLS, canWrite: true, maxTurns: 3, model: null, systemPrompt: 'Answer briefly.', loadProjectSettings, trustedSettingsFile: settings });
+      const args = claudeArgs({ allowedTools: DEFAULT_ALLOWED_TOOLS, canWrite, canRunCommands: canWrite, maxTurns: 3, model: null, systemPrompt: 'Answer briefly.', trustedSettingsFile: settings });
       const events: StreamEvent[] = [];
       const outcome = await runClaudeProcess({ command: claude!, args, cwd: sandbox, env, stdin: 'Say hello.', timeoutMs: 60_000, onEvent: (event) => events.push(event) });
       expect(outcome.stderrTail).not.toMatch(/unknown option|error: option/i);
       expect(outcome.exitCode).toBe(1);
       const init = events.find((event) => event.kind === 'init');
-      expect(init).toMatchObject({ kind: 'init', permissionMode: 'acceptEdits', tools: expect.arrayContaining(['Read', 'Edit', 'Write', 'Glob', 'Grep', 'Bash']) });
+      expect(init).toMatchObject({ kind: 'init', permissionMode: canWrite ? 'acceptEdits' : 'default', tools: expect.arrayContaining(canWrite ? ['Read', 'Edit', 'Write', 'Glob', 'Grep', 'Bash'] : ['Read', 'Glob', 'Grep']) });
+      if (!canWrite) expect((init as { tools: string[] }).tools).not.toEqual(expect.arrayContaining(['Write']));
       // Every tool the default allow-list names exists in this version.
-      expect((init as { tools: string[] }).tools).toEqual(expect.arrayContaining([...new Set(DEFAULT_ALLOWED_TOOLS.map((rule) => rule.replace(/\(.*$/, '')))]));
+      if (canWrite) expect((init as { tools: string[] }).tools).toEqual(expect.arrayContaining([...new Set(DEFAULT_ALLOWED_TOOLS.map((rule) => rule.replace(/\(.*$/, '')))]));
       expect(outcome.result).toMatchObject({ subtype: 'success', isError: true, text: 'Not logged in · Please run /login', numTurns: 1, totalCostUsd: 0 });
       expect(claudeHint(outcome.result!.text!)).toMatch(/could not authenticate/);
     });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { tempDir } from './temp.js';
 
@@ -35,6 +35,7 @@ export function createRepos(files: Record<string, string>, defaultBranch = 'main
   const bare = join(root, 'remote.git');
   const seed = join(root, 'seed');
   git(root, ['init', '--quiet', '--bare', `--initial-branch=${defaultBranch}`, bare]);
+  recordPushOptions(bare);
   git(root, ['init', '--quiet', `--initial-branch=${defaultBranch}`, seed]);
   writeFiles(seed, files);
   git(seed, ['add', '--all']);
@@ -66,4 +67,33 @@ export function checkout(repos: Repos, ref: string, name = 'build'): string {
 export function branches(bare: string): Record<string, string> {
   const out = git(bare, ['for-each-ref', '--format=%(refname:short) %(objectname)', 'refs/heads']);
   return Object.fromEntries(out.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
+}
+
+// GitLab reads push options (`-o ci.skip`); a bare repository accepts them only when it advertises them.
+// Its post-receive hook records each push: the refs it updated, then its options.
+function recordPushOptions(bare: string): void {
+  git(bare, ['config', 'receive.advertisePushOptions', 'true']);
+  const hook = join(bare, 'hooks', 'post-receive');
+  const script = [
+    '#!/bin/sh',
+    'refs=$(while read -r old new ref; do printf \'%s \' "$ref"; done)',
+    'i=0; options=""',
+    'while [ "$i" -lt "${GIT_PUSH_OPTION_COUNT:-0}" ]; do eval "options=\\"\\$options \\$GIT_PUSH_OPTION_$i\\""; i=$((i + 1)); done',
+    'echo "$refs|$options" >> "$GIT_DIR/push-options.log"',
+    '',
+  ].join('\n');
+  writeFileSync(hook, script);
+  chmodSync(hook, 0o755);
+}
+
+/** The push options of the pushes that updated `refs/heads/<branch>`, oldest first. */
+export function pushOptions(bare: string, branch: string): string[][] {
+  const log = join(bare, 'push-options.log');
+  if (!existsSync(log)) return [];
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split('|') as [string, string])
+    .filter(([refs]) => refs.split(' ').includes(`refs/heads/${branch}`))
+    .map(([, options]) => options.trim().split(' ').filter(Boolean));
 }

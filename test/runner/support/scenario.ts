@@ -18,6 +18,8 @@ export interface ScenarioOptions {
   /** Files the merge request's source branch adds or changes. */
   branchFiles?: Record<string, string>;
   instruction?: string;
+  /** The issue's or merge request's title as GitLab has it. */
+  title?: string;
   description?: string;
   /** Notes in the same thread before the trigger, oldest first. */
   earlierNotes?: string[];
@@ -70,9 +72,10 @@ export function createScenario(host: ScenarioHost, options: ScenarioOptions): Sc
   let noteableContext: FlowContextV1['noteable'];
   const webBase = `${host.url}/${project.path}`;
   if (options.kind === 'issue') {
-    const issue = gitlab.addIssue(project.id, { title: 'Add a changelog', description: options.description ?? 'We have no CHANGELOG.', authorId: dana.id });
+    const title = options.title ?? 'Add a changelog';
+    const issue = gitlab.addIssue(project.id, { title, description: options.description ?? 'We have no CHANGELOG.', authorId: dana.id });
     noteable = { type: 'Issue', iid: issue.iid };
-    noteableContext = { type: 'Issue', iid: issue.iid, title: 'Add a changelog', url: `${webBase}/-/issues/${issue.iid}`, state: 'opened', source_branch: null, target_branch: null, source_project_id: null, fork: false, commit_sha: null };
+    noteableContext = { type: 'Issue', iid: issue.iid, title, url: `${webBase}/-/issues/${issue.iid}`, state: 'opened', source_branch: null, target_branch: null, source_project_id: null, fork: false, commit_sha: null };
   } else {
     const fork = options.kind === 'fork-merge-request';
     let sourceProjectId = project.id;
@@ -86,7 +89,7 @@ export function createScenario(host: ScenarioHost, options: ScenarioOptions): Sc
     const mr = gitlab.addMergeRequest(project.id, {
       sourceBranch: 'feature',
       targetBranch: 'main',
-      title: 'Add the feature',
+      title: options.title ?? 'Add the feature',
       description: options.description ?? 'This adds the feature.',
       sourceProjectId,
       state,
@@ -100,7 +103,7 @@ export function createScenario(host: ScenarioHost, options: ScenarioOptions): Sc
     noteableContext = {
       type: 'MergeRequest',
       iid: mr.iid,
-      title: 'Add the feature',
+      title: options.title ?? 'Add the feature',
       url: `${webBase}/-/merge_requests/${mr.iid}`,
       state,
       source_branch: 'feature',
