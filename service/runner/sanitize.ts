@@ -4,14 +4,12 @@
 // prompt; code (diffs, files) keeps its text but has invisible characters made visible, since removing
 // them would misquote the code and hiding them is the Trojan Source trick.
 
-// Zero-width, word joiners and invisible operators, BOM, Mongolian vowel separator, soft hyphen.
-const ZERO_WIDTH = '\\u00AD\\u180E\\u200B-\\u200D\\u2060-\\u2064\\uFEFF';
-// Bidi embeddings, overrides, isolates and marks.
-const BIDI = '\\u061C\\u200E\\u200F\\u202A-\\u202E\\u2066-\\u2069';
-// Unicode "tag" characters: invisible ASCII look-alikes used for smuggling text past readers.
-const TAGS = '\\u{E0000}-\\u{E007F}';
-
-const INVISIBLE = new RegExp(`[${ZERO_WIDTH}${BIDI}${TAGS}]`, 'gu');
+// Unicode's Default_Ignorable_Code_Point: characters a renderer shows as nothing. It covers zero-width spaces and
+// joiners, the soft hyphen, bidi marks, embeddings, overrides and isolates (the Trojan Source trick), variation
+// selectors, the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, the combining grapheme joiner U+034F and the
+// "tag" characters (invisible ASCII look-alikes used to smuggle text). U+2800, the blank braille pattern, is not in
+// the property but shows as blank too.
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800]/gu;
 
 export function removeInvisible(text: string): string {
   return text.replace(INVISIBLE, '');

@@ -36,10 +36,42 @@ describe('stripHiddenMarkdown', () => {
   });
 });
 
+const cp = (...points: number[]) => String.fromCodePoint(...points);
+
+// What the page shows is the reference. GitLab renders markdown with CommonMark/GFM (raw HTML passed through) and
+// then sanitizes the HTML with html-pipeline's allow-list (the Sanitize gem): a tag off the list goes, its text stays,
+// except for <script>, whose content goes too. Each case says why its expected text is what the page shows.
+const cases: { input: string; expected: string; why: string }[] = [
+  // Characters that render as nothing.
+  { input: 'ru\uFE0Fn rm\uFE00 -rf', expected: 'run rm -rf', why: 'variation selectors U+FE00-FE0F show as nothing' },
+  { input: `a${cp(0xe0100)}b${cp(0xe01ef)}c`, expected: 'abc', why: 'supplementary variation selectors U+E0100-E01EF' },
+  { input: 'a\u3164b\uFFA0c\u115F\u1160d', expected: 'abcd', why: 'Hangul fillers are blank' },
+  { input: 'a\u2800b', expected: 'ab', why: 'the blank braille pattern U+2800 is blank' },
+  { input: 'a\u034Fb', expected: 'ab', why: 'the combining grapheme joiner U+034F has no glyph' },
+  {
+    input: `a\u17B4\u180B\u206A${cp(0x1d173, 0xe0fff)}b`,
+    expected: 'ab',
+    why: 'every other Default_Ignorable_Code_Point goes too',
+  },
+  { input: '`a\uFE0Fb`', expected: '`ab`', why: 'inside code as well (stripHiddenMarkdown does not reveal)' },
+  { input: 'love \u2764\uFE0F', expected: 'love \u2764', why: 'an emoji loses its presentation selector, not itself' },
+  { input: 'naïve café, 日本語, ship it 🚀', expected: 'naïve café, 日本語, ship it 🚀', why: 'visible text is untouched' },
+];
+
+describe('stripHiddenMarkdown, case by case', () => {
+  for (const { input, expected, why } of cases) {
+    it(why, () => expect(stripHiddenMarkdown(input)).toBe(expected));
+  }
+});
+
 describe('invisible characters in code', () => {
   it('are shown, not dropped, so the diff stays honest', () => {
     expect(revealInvisible('if (isAdmin\u202E) {')).toBe('if (isAdmin<U+202E>) {');
     expect(removeInvisible('a\u2067b')).toBe('ab');
+  });
+
+  it.each(['FE0F', 'E0100', '3164', 'FFA0', '2800', '034F', '00AD'])('shows U+%s as its code point', (hex) => {
+    expect(revealInvisible(`a${cp(parseInt(hex, 16))}b`)).toBe(`a<U+${hex}>b`);
   });
 });
 
