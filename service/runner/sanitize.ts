@@ -22,9 +22,12 @@ export function revealInvisible(text: string): string {
 
 type Segment = { code: boolean; text: string };
 
+// A backslash before ASCII punctuation makes it a literal character (CommonMark 2.4): `\<!--` is shown, not a comment.
+const ESCAPABLE = /[!-\/:-@[-`{-~]/;
+
 /**
  * Splits markdown into code (fenced blocks, inline code spans: shown verbatim by GitLab) and prose, and
- * drops HTML comments from prose on the way (an unterminated `<!--` hides the rest, as it does on the page).
+ * drops what the page does not show on the way.
  */
 function segments(text: string): Segment[] {
   const out: Segment[] = [];
@@ -34,57 +37,78 @@ function segments(text: string): Segment[] {
     prose = '';
   };
   let i = 0;
-  let atLineStart = true;
   while (i < text.length) {
-    if (atLineStart) {
-      // A backtick fence's info string cannot contain a backtick (CommonMark 4.5).
-      const fence = /^ {0,3}(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})[^\n]*(\n|$)/.exec(text.slice(i));
-      if (fence) {
-        const marker = fence[1]!;
-        const closer = new RegExp(`\\n {0,3}${marker[0] === '`' ? '`' : '~'}{${marker.length},}[ \\t]*(?=\\n|$)`, 'g');
-        closer.lastIndex = i + fence[0].length - 1;
-        const close = closer.exec(text);
-        const end = close ? close.index + close[0].length : text.length;
-        flushProse();
-        out.push({ code: true, text: text.slice(i, end) });
-        i = end;
-        atLineStart = false;
-        continue;
-      }
-    }
-    const char = text[i]!;
-    if (char === '<' && text.startsWith('<!--', i)) {
-      const close = text.indexOf('-->', i + 4);
-      i = close === -1 ? text.length : close + 3;
-      atLineStart = false;
+    const lineStart = i === 0 || text[i - 1] === '\n';
+    const code = (lineStart ? fenceEnd(text, i) : undefined) ?? codeSpanEnd(text, i);
+    if (code !== undefined) {
+      flushProse();
+      out.push({ code: true, text: text.slice(i, code) });
+      i = code;
       continue;
     }
-    if (char === '`') {
-      const run = /^`+/.exec(text.slice(i))![0];
-      const paragraphEnd = text.indexOf('\n\n', i);
-      const limit = paragraphEnd === -1 ? text.length : paragraphEnd;
-      const closer = new RegExp(`(?<!\`)${run}(?!\`)`, 'g');
-      closer.lastIndex = i + run.length;
-      const close = closer.exec(text);
-      if (close && close.index < limit) {
-        flushProse();
-        const end = close.index + run.length;
-        out.push({ code: true, text: text.slice(i, end) });
-        i = end;
-        atLineStart = false;
-        continue;
-      }
-      prose += run;
-      i += run.length;
-      atLineStart = false;
+    const hidden = hiddenHtmlEnd(text, i);
+    if (hidden !== undefined) {
+      i = hidden;
       continue;
     }
-    prose += char;
-    atLineStart = char === '\n';
-    i += 1;
+    const run = text[i] === '\\' && ESCAPABLE.test(text[i + 1] ?? '') ? 2 : text[i] === '`' ? backtickRun(text, i) : 1;
+    prose += text.slice(i, i + run);
+    i += run;
   }
   flushProse();
   return out;
+}
+
+// A backtick fence's info string cannot contain a backtick (CommonMark 4.5).
+const FENCE = / {0,3}(`{3,}(?=[^`\n]*(?:\n|$))|~{3,})[^\n]*(\n|$)/y;
+
+/** Where a fenced code block opening at line start `i` ends (at its closing fence, or the end of the text). */
+function fenceEnd(text: string, i: number): number | undefined {
+  FENCE.lastIndex = i;
+  const fence = FENCE.exec(text);
+  if (!fence) return undefined;
+  const marker = fence[1]!;
+  const closer = new RegExp(`\\n {0,3}${marker[0] === '`' ? '`' : '~'}{${marker.length},}[ \\t]*(?=\\n|$)`, 'g');
+  closer.lastIndex = i + fence[0].length - 1;
+  const close = closer.exec(text);
+  return close ? close.index + close[0].length : text.length;
+}
+
+function backtickRun(text: string, i: number): number {
+  let end = i;
+  while (text[end] === '`') end += 1;
+  return end - i;
+}
+
+/** Where a code span opening at `i` ends: at the next backtick run of the same length in the same paragraph. */
+function codeSpanEnd(text: string, i: number): number | undefined {
+  if (text[i] !== '`') return undefined;
+  const run = backtickRun(text, i);
+  const paragraphEnd = text.indexOf('\n\n', i);
+  const limit = paragraphEnd === -1 ? text.length : paragraphEnd;
+  const closer = new RegExp(`(?<!\`)\`{${run}}(?!\`)`, 'g');
+  closer.lastIndex = i + run;
+  const close = closer.exec(text);
+  return close && close.index < limit ? close.index + run : undefined;
+}
+
+/** Where raw HTML that the page does not show, opening at `i`, ends. */
+function hiddenHtmlEnd(text: string, i: number): number | undefined {
+  if (text[i] !== '<') return undefined;
+  return commentEnd(text, i);
+}
+
+/**
+ * CommonMark 0.31: `<!-->` and `<!--->` are whole (empty) comments; any other `<!--` runs to the next `-->`, and
+ * an unterminated one hides the rest, as it does on the page.
+ */
+function commentEnd(text: string, i: number): number | undefined {
+  if (!text.startsWith('<!--', i)) return undefined;
+  const empty = /<!---?>/y;
+  empty.lastIndex = i;
+  if (empty.test(text)) return empty.lastIndex;
+  const close = text.indexOf('-->', i + 4);
+  return close === -1 ? text.length : close + 3;
 }
 
 function stripProse(text: string): string {

@@ -56,6 +56,14 @@ const cases: { input: string; expected: string; why: string }[] = [
   { input: '`a\uFE0Fb`', expected: '`ab`', why: 'inside code as well (stripHiddenMarkdown does not reveal)' },
   { input: 'love \u2764\uFE0F', expected: 'love \u2764', why: 'an emoji loses its presentation selector, not itself' },
   { input: 'naïve café, 日本語, ship it 🚀', expected: 'naïve café, 日本語, ship it 🚀', why: 'visible text is untouched' },
+
+  // HTML comments (CommonMark 0.31, 6.6).
+  { input: 'a <!--> b --> c', expected: 'a  b --> c', why: '<!--> is a whole, empty comment: what follows shows' },
+  { input: 'a <!--> b', expected: 'a  b', why: 'an empty <!--> hides nothing after it, closed later or not' },
+  { input: 'a <!---> b', expected: 'a  b', why: '<!---> is a whole, empty comment too' },
+  { input: 'a <!----> b <!-- c --- d --> e', expected: 'a  b  e', why: 'other comments run to the first -->' },
+  { input: 'a \\<!-- shown --> b', expected: 'a \\<!-- shown --> b', why: 'a backslash-escaped <!-- is text' },
+  { input: 'a \\`<!-- x -->\\` b', expected: 'a \\`\\` b', why: 'an escaped backtick opens no code span' },
 ];
 
 describe('stripHiddenMarkdown, case by case', () => {
