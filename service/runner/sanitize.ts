@@ -1,8 +1,8 @@
-// What GitLab renders is what the person who wrote @claude saw; anything the page hides (HTML comments,
-// zero-width and bidi characters, image alt text, link titles, reference-definition "comments") is where
-// a prompt injection hides. User-written markdown goes through stripHiddenMarkdown before it reaches the
-// prompt; code (diffs, files) keeps its text but has invisible characters made visible, since removing
-// them would misquote the code and hiding them is the Trojan Source trick.
+// What GitLab renders is what the person who wrote @claude saw; anything the page hides (HTML comments, <script>,
+// processing instructions and declarations, zero-width and bidi characters, image alt text, link titles,
+// reference-definition "comments") is where a prompt injection hides. User-written markdown goes through
+// stripHiddenMarkdown before it reaches the prompt; code (diffs, files) keeps its text but has invisible characters
+// made visible, since removing them would misquote the code and hiding them is the Trojan Source trick.
 
 // Unicode's Default_Ignorable_Code_Point: characters a renderer shows as nothing. It covers zero-width spaces and
 // joiners, the soft hyphen, bidi marks, embeddings, overrides and isolates (the Trojan Source trick), variation
@@ -95,7 +95,7 @@ function codeSpanEnd(text: string, i: number): number | undefined {
 /** Where raw HTML that the page does not show, opening at `i`, ends. */
 function hiddenHtmlEnd(text: string, i: number): number | undefined {
   if (text[i] !== '<') return undefined;
-  return commentEnd(text, i);
+  return commentEnd(text, i) ?? scriptEnd(text, i) ?? bogusCommentEnd(text, i);
 }
 
 /**
@@ -104,11 +104,59 @@ function hiddenHtmlEnd(text: string, i: number): number | undefined {
  */
 function commentEnd(text: string, i: number): number | undefined {
   if (!text.startsWith('<!--', i)) return undefined;
-  const empty = /<!---?>/y;
-  empty.lastIndex = i;
-  if (empty.test(text)) return empty.lastIndex;
+  const empty = matchEnd(/<!---?>/y, text, i);
+  if (empty !== undefined) return empty;
   const close = text.indexOf('-->', i + 4);
   return close === -1 ? text.length : close + 3;
+}
+
+// GitLab's sanitizer (html-pipeline's allow-list, remove_contents: script) drops <script> with its content. Every
+// other tag off the list (style, noscript, svg, xmp, textarea, ...) goes without its text, which stays on the page.
+const SCRIPT_OPEN = /<script(?:[\s/][^>]*)?>/iy;
+const SCRIPT_CLOSE = /<\/script(?:[\s/][^>]*)?>/gi;
+
+/** Where a <script> element opening at `i` ends; an unclosed one hides the rest. */
+function scriptEnd(text: string, i: number): number | undefined {
+  const open = matchEnd(SCRIPT_OPEN, text, i);
+  if (open === undefined) return undefined;
+  SCRIPT_CLOSE.lastIndex = open;
+  return SCRIPT_CLOSE.exec(text) ? SCRIPT_CLOSE.lastIndex : text.length;
+}
+
+// Processing instructions, declarations and CDATA are raw HTML to CommonMark (6.6), and the browser reads each as a
+// bogus comment that ends at the first `>`: GitLab shows `foo <![CDATA[>&<]]>` as "foo &<]]>". Inline, each needs
+// its CommonMark closer within the paragraph; at the start of a line (an HTML block, 4.6) it needs none.
+const BOGUS_COMMENTS = [
+  { opener: /<\?/y, closer: '?>' },
+  { opener: /<![A-Za-z]/y, closer: '>' },
+  { opener: /<!\[CDATA\[/y, closer: ']]>' },
+];
+
+function bogusCommentEnd(text: string, i: number): number | undefined {
+  for (const { opener, closer } of BOGUS_COMMENTS) {
+    const after = matchEnd(opener, text, i);
+    if (after === undefined) continue;
+    if (!atBlockStart(text, i) && !closedInParagraph(text, after, closer)) return undefined;
+    const end = text.indexOf('>', i + 2);
+    return end === -1 ? text.length : end + 1;
+  }
+  return undefined;
+}
+
+/** Whether `i` starts a block: at most three spaces into its line. */
+function atBlockStart(text: string, i: number): boolean {
+  return /^ {0,3}$/.test(text.slice(text.lastIndexOf('\n', i - 1) + 1, i));
+}
+
+function closedInParagraph(text: string, from: number, closer: string): boolean {
+  const close = text.indexOf(closer, from);
+  return close !== -1 && !/\n[ \t]*\n/.test(text.slice(from, close));
+}
+
+/** Where a match of the sticky `pattern` at `i` ends, if it matches there. */
+function matchEnd(pattern: RegExp, text: string, i: number): number | undefined {
+  pattern.lastIndex = i;
+  return pattern.test(text) ? pattern.lastIndex : undefined;
 }
 
 function stripProse(text: string): string {
