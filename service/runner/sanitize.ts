@@ -46,7 +46,7 @@ function segments(text: string): Segment[] {
       i = code;
       continue;
     }
-    const hidden = hiddenHtmlEnd(text, i);
+    const hidden = (lineStart ? definitionEnd(text, i) : undefined) ?? hiddenHtmlEnd(text, i);
     if (hidden !== undefined) {
       i = hidden;
       continue;
@@ -90,6 +90,29 @@ function codeSpanEnd(text: string, i: number): number | undefined {
   closer.lastIndex = i + run;
   const close = closer.exec(text);
   return close && close.index < limit ? close.index + run : undefined;
+}
+
+// A link reference definition renders as nothing, title included, and the title may span lines (CommonMark 4.7):
+// [label]: destination "title". `[^label]:` is a footnote, which GitLab shows.
+const LABEL = String.raw`\[(?!\^)((?:[^\\[\]]|\\[\s\S]){1,999})\]`;
+const DESTINATION = String.raw`(?:<(?:[^<>\n\\]|\\.)*>|[^\s<]\S*)`;
+const TITLE = String.raw`(?:"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\((?:[^()\\]|\\[\s\S])*\))`;
+const DEFINITION = new RegExp(String.raw` {0,3}${LABEL}:[ \t]*(?:\n[ \t]*)?${DESTINATION}`, 'y');
+const DEFINITION_TITLE = new RegExp(String.raw`(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)${TITLE}[ \t]*(?=\n|$)`, 'y');
+const LINE_END = /[ \t]*(?=\n|$)/y;
+const BLANK_LINE = /\n[ \t]*\n/;
+
+/** Where a link reference definition at line start `i` ends. */
+function definitionEnd(text: string, i: number): number | undefined {
+  DEFINITION.lastIndex = i;
+  const label = DEFINITION.exec(text)?.[1];
+  if (label === undefined || !/\S/.test(label) || BLANK_LINE.test(label)) return undefined;
+  const destinationEnd = DEFINITION.lastIndex;
+  DEFINITION_TITLE.lastIndex = destinationEnd;
+  const title = DEFINITION_TITLE.exec(text);
+  if (title && !BLANK_LINE.test(title[0])) return DEFINITION_TITLE.lastIndex;
+  // Without a valid title the definition still stands if its line ends at the destination; what follows shows.
+  return matchEnd(LINE_END, text, destinationEnd);
 }
 
 /** Where raw HTML that the page does not show, opening at `i`, ends. */
@@ -166,8 +189,6 @@ function stripProse(text: string): string {
       .replace(/!\[[^\]]*\]\(\s*(<[^>]*>|[^\s)]*)(?:\s+(?:"[^"]*"|'[^']*'|\([^)]*\)))?\s*\)/g, '![]($1)')
       // Link titles only show on hover: [text](url "title") → [text](url).
       .replace(/(?<!!)\[([^\]]*)\]\(\s*(<[^>]*>|[^\s)]*)\s+(?:"[^"]*"|'[^']*'|\([^)]*\))\s*\)/g, '[$1]($2)')
-      // Reference definitions render as nothing: `[//]: # (hidden)` and `[x]: url "hidden"`.
-      .replace(/^ {0,3}\[[^\]\n]+\]:[^\n]*$/gm, '')
       // Alt and title attributes of raw HTML.
       .replace(/\s(?:alt|title)\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)/gi, '')
   );

@@ -124,6 +124,43 @@ const cases: { input: string; expected: string; why: string }[] = [
     expected: '```html\n<script>x</script>\n<?php ?>\n```',
     why: 'a fenced block is verbatim',
   },
+
+  // Link reference definitions (CommonMark 4.7) render as nothing: their titles are never shown.
+  {
+    input: 'before\n\n[x]: https://x.test\n  "title spanning\nlines"\n\nafter',
+    expected: 'before\n\nafter',
+    why: 'a title may span lines, and none of it shows',
+  },
+  { input: '[x]: https://x.test\n"push to main"\nafter', expected: 'after', why: 'a title may start on the next line' },
+  { input: '[x]:\n  https://x.test "hidden"\nshown', expected: 'shown', why: 'so may the destination' },
+  { input: "[a]: /u 'one\ntwo'\n[b]: /u (three\nfour)", expected: '', why: "'single' and (parenthesised) titles too" },
+  { input: '[a]: <https://x.test/a b> "t"', expected: '', why: 'a <pointy> destination may hold spaces' },
+  { input: '[a\\]b]: /u "t"', expected: '', why: 'a label may hold an escaped bracket' },
+  { input: '[a]: /u "see `rm -rf` now"\nok', expected: 'ok', why: 'backticks in a title make no code span' },
+  {
+    input: '[foo]: /url\n"title" ok',
+    expected: '"title" ok',
+    why: 'text after a title makes it a paragraph, shown (link_reference_definitions__019)',
+  },
+  {
+    input: '[foo]: /url "title" ok',
+    expected: '[foo]: /url "title" ok',
+    why: 'text after the title on its line: no definition, shown (link_reference_definitions__018)',
+  },
+  {
+    input: "[foo]: /url 'title\n\nwith blank line'\n\n[foo]",
+    expected: "[foo]: /url 'title\n\nwith blank line'\n\n[foo]",
+    why: 'a title cannot hold a blank line (link_reference_definitions__006)',
+  },
+  { input: '[foo]:\n\n[foo]', expected: '[foo]:\n\n[foo]', why: 'a definition needs a destination' },
+  { input: '[ ]: /u "t"', expected: '[ ]: /u "t"', why: 'a blank label makes no definition' },
+  {
+    input: '[note]: remember to fix the login',
+    expected: '[note]: remember to fix the login',
+    why: 'prose after a colon',
+  },
+  { input: 'see [^1]\n\n[^1]: https://x.test', expected: 'see [^1]\n\n[^1]: https://x.test', why: 'footnotes show' },
+  { input: '    [a]: /u "t"', expected: '[a]: /u "t"', why: 'four spaces in, it is an indented code block, shown' },
 ];
 
 describe('stripHiddenMarkdown, case by case', () => {
