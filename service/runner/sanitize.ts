@@ -36,27 +36,64 @@ function segments(text: string): Segment[] {
     if (prose) out.push({ code: false, text: prose });
     prose = '';
   };
+  const find = finder(text);
   let i = 0;
   while (i < text.length) {
     const lineStart = i === 0 || text[i - 1] === '\n';
-    const code = (lineStart ? fenceEnd(text, i) : undefined) ?? codeSpanEnd(text, i);
+    const code = (lineStart ? fenceEnd(text, i) : undefined) ?? codeSpanEnd(text, i, find);
     if (code !== undefined) {
       flushProse();
       out.push({ code: true, text: text.slice(i, code) });
       i = code;
       continue;
     }
-    const hidden = (lineStart ? definitionEnd(text, i) : undefined) ?? hiddenHtmlEnd(text, i);
+    const hidden = (lineStart ? definitionEnd(text, i) : undefined) ?? hiddenHtmlEnd(text, i, find);
     if (hidden !== undefined) {
       i = hidden;
       continue;
     }
-    const run = text[i] === '\\' && ESCAPABLE.test(text[i + 1] ?? '') ? 2 : text[i] === '`' ? backtickRun(text, i) : 1;
-    prose += text.slice(i, i + run);
-    i += run;
+    const literal = literalLength(text, i);
+    prose += text.slice(i, i + literal);
+    i += literal;
   }
   flushProse();
   return out;
+}
+
+/** How much literal text starts at `i`: an escaped character, a backtick run that opens no code span, or one char. */
+function literalLength(text: string, i: number): number {
+  if (text[i] === '\\' && ESCAPABLE.test(text[i + 1] ?? '')) return 2;
+  return text[i] === '`' ? backtickRun(text, i) : 1;
+}
+
+type Find = (needle: string | RegExp, from: number) => number;
+
+const BLANK_LINE = /\n[ \t]*\n/g;
+
+/**
+ * indexOf (or a global regex's search) that remembers its last answer: the scanner asks from ever-later positions,
+ * so one pass over the text serves them all, and many unclosed openers cost no more than one.
+ */
+function finder(text: string): Find {
+  const last = new Map<string | RegExp, { from: number; at: number }>();
+  return (needle, from) => {
+    const hit = last.get(needle);
+    if (hit && hit.from <= from && (hit.at === -1 || hit.at >= from)) return hit.at;
+    let at: number;
+    if (typeof needle === 'string') at = text.indexOf(needle, from);
+    else {
+      needle.lastIndex = from;
+      at = needle.exec(text)?.index ?? -1;
+    }
+    last.set(needle, { from, at });
+    return at;
+  };
+}
+
+/** Whether `position` (-1: nowhere) comes before the end of the paragraph that `from` is in. */
+function inParagraph(find: Find, from: number, position: number): boolean {
+  const blank = find(BLANK_LINE, from);
+  return position !== -1 && (blank === -1 || position < blank);
 }
 
 // A backtick fence's info string cannot contain a backtick (CommonMark 4.5).
@@ -80,16 +117,16 @@ function backtickRun(text: string, i: number): number {
   return end - i;
 }
 
+const CODE_SPAN_CLOSERS = new Map<number, RegExp>();
+
 /** Where a code span opening at `i` ends: at the next backtick run of the same length in the same paragraph. */
-function codeSpanEnd(text: string, i: number): number | undefined {
+function codeSpanEnd(text: string, i: number, find: Find): number | undefined {
   if (text[i] !== '`') return undefined;
   const run = backtickRun(text, i);
-  const paragraphEnd = text.indexOf('\n\n', i);
-  const limit = paragraphEnd === -1 ? text.length : paragraphEnd;
-  const closer = new RegExp(`(?<!\`)\`{${run}}(?!\`)`, 'g');
-  closer.lastIndex = i + run;
-  const close = closer.exec(text);
-  return close && close.index < limit ? close.index + run : undefined;
+  let closer = CODE_SPAN_CLOSERS.get(run);
+  if (!closer) CODE_SPAN_CLOSERS.set(run, (closer = new RegExp(`(?<!\`)\`{${run}}(?!\`)`, 'g')));
+  const close = find(closer, i + run);
+  return inParagraph(find, i, close) ? close + run : undefined;
 }
 
 // A link reference definition renders as nothing, title included, and the title may span lines (CommonMark 4.7):
@@ -100,25 +137,24 @@ const TITLE = String.raw`(?:"(?:[^"\\]|\\[\s\S])*"|'(?:[^'\\]|\\[\s\S])*'|\((?:[
 const DEFINITION = new RegExp(String.raw` {0,3}${LABEL}:[ \t]*(?:\n[ \t]*)?${DESTINATION}`, 'y');
 const DEFINITION_TITLE = new RegExp(String.raw`(?:[ \t]+(?:\n[ \t]*)?|\n[ \t]*)${TITLE}[ \t]*(?=\n|$)`, 'y');
 const LINE_END = /[ \t]*(?=\n|$)/y;
-const BLANK_LINE = /\n[ \t]*\n/;
 
 /** Where a link reference definition at line start `i` ends. */
 function definitionEnd(text: string, i: number): number | undefined {
   DEFINITION.lastIndex = i;
   const label = DEFINITION.exec(text)?.[1];
-  if (label === undefined || !/\S/.test(label) || BLANK_LINE.test(label)) return undefined;
+  if (label === undefined || !/\S/.test(label) || /\n[ \t]*\n/.test(label)) return undefined;
   const destinationEnd = DEFINITION.lastIndex;
   DEFINITION_TITLE.lastIndex = destinationEnd;
   const title = DEFINITION_TITLE.exec(text);
-  if (title && !BLANK_LINE.test(title[0])) return DEFINITION_TITLE.lastIndex;
+  if (title && !/\n[ \t]*\n/.test(title[0])) return DEFINITION_TITLE.lastIndex;
   // Without a valid title the definition still stands if its line ends at the destination; what follows shows.
   return matchEnd(LINE_END, text, destinationEnd);
 }
 
 /** Where raw HTML that the page does not show, opening at `i`, ends. */
-function hiddenHtmlEnd(text: string, i: number): number | undefined {
+function hiddenHtmlEnd(text: string, i: number, find: Find): number | undefined {
   if (text[i] !== '<') return undefined;
-  return commentEnd(text, i) ?? scriptEnd(text, i) ?? bogusCommentEnd(text, i);
+  return commentEnd(text, i) ?? scriptEnd(text, i) ?? bogusCommentEnd(text, i, find);
 }
 
 /**
@@ -155,12 +191,12 @@ const BOGUS_COMMENTS = [
   { opener: /<!\[CDATA\[/y, closer: ']]>' },
 ];
 
-function bogusCommentEnd(text: string, i: number): number | undefined {
+function bogusCommentEnd(text: string, i: number, find: Find): number | undefined {
   for (const { opener, closer } of BOGUS_COMMENTS) {
     const after = matchEnd(opener, text, i);
     if (after === undefined) continue;
-    if (!atBlockStart(text, i) && !closedInParagraph(text, after, closer)) return undefined;
-    const end = text.indexOf('>', i + 2);
+    if (!atBlockStart(text, i) && !inParagraph(find, i, find(closer, after))) return undefined;
+    const end = find('>', i + 2);
     return end === -1 ? text.length : end + 1;
   }
   return undefined;
@@ -169,11 +205,6 @@ function bogusCommentEnd(text: string, i: number): number | undefined {
 /** Whether `i` starts a block: at most three spaces into its line. */
 function atBlockStart(text: string, i: number): boolean {
   return /^ {0,3}$/.test(text.slice(text.lastIndexOf('\n', i - 1) + 1, i));
-}
-
-function closedInParagraph(text: string, from: number, closer: string): boolean {
-  const close = text.indexOf(closer, from);
-  return close !== -1 && !/\n[ \t]*\n/.test(text.slice(from, close));
 }
 
 /** Where a match of the sticky `pattern` at `i` ends, if it matches there. */

@@ -64,6 +64,11 @@ const cases: { input: string; expected: string; why: string }[] = [
   { input: 'a <!----> b <!-- c --- d --> e', expected: 'a  b  e', why: 'other comments run to the first -->' },
   { input: 'a \\<!-- shown --> b', expected: 'a \\<!-- shown --> b', why: 'a backslash-escaped <!-- is text' },
   { input: 'a \\`<!-- x -->\\` b', expected: 'a \\`\\` b', why: 'an escaped backtick opens no code span' },
+  {
+    input: '`a <!-- x -->\n  \nb`',
+    expected: '`a \n  \nb`',
+    why: 'a line of spaces ends a paragraph, and no code span crosses it',
+  },
 
   // Raw HTML the page drops. GitLab examples, glfm_specification/output_example_snapshots/html.yml, are cited by name.
   {
@@ -167,6 +172,16 @@ describe('stripHiddenMarkdown, case by case', () => {
   for (const { input, expected, why } of cases) {
     it(why, () => expect(stripHiddenMarkdown(input)).toBe(expected));
   }
+});
+
+describe('stripHiddenMarkdown on long input', () => {
+  it('stays linear when many openers never close', () => {
+    // Each <?, backtick and <! here looks ahead for a closer that never comes; one scan has to serve them all.
+    const text = 'a <? b `x <!x [\n'.repeat(30_000);
+    const started = performance.now();
+    expect(stripHiddenMarkdown(text)).toBe(text.trim());
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
 });
 
 describe('invisible characters in code', () => {
