@@ -21,6 +21,11 @@ FROM node:20.20-bookworm-slim AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git ca-certificates \
  && rm -rf /var/lib/apt/lists/*
+# The user Claude Code runs as inside a CI job: the runner runs as root (the templates set
+# `image: docker: user: root`) and starts Claude Code as this unprivileged user, with no credential,
+# in a copy of the checkout. The service itself runs as `node`.
+RUN groupadd --system --gid 10001 claude-agent \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin claude-agent
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -23,6 +23,11 @@ const BUILD_TIMEOUT_MS = 6 * 60_000;
 // The runtime stage's only non-npm RUN commands: installing git for `claude-gitlab-flow run`.
 const APT_INSTALL_GIT = ['apt-get update', 'apt-get install -y --no-install-recommends git ca-certificates', 'rm -rf /var/lib/apt/lists/*'];
 const NPM_CACHE_CLEAN = 'npm cache clean --force';
+// The agent's user (needs root in a container): exactly this uid, never 0, no login shell.
+const AGENT_USER = [
+  'groupadd --system --gid 10001 claude-agent',
+  'useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home --shell /usr/sbin/nologin claude-agent',
+];
 
 // The official node images: this PATH, and a `node` user with uid/gid 1000.
 const IMAGE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -195,6 +200,7 @@ beforeAll(async () => {
       if (command.startsWith('npm ')) return 'run';
       // apt-get needs root in a container; the test asserts these are exactly the git install.
       if (APT_INSTALL_GIT.includes(command)) return 'skip';
+      if (AGENT_USER.includes(command)) return 'skip';
       throw new Error(`the Docker simulation does not run ${JSON.stringify(command)}; extend classifyRun in ${path.basename(import.meta.url)}`);
     },
   });
@@ -226,7 +232,7 @@ describe('Dockerfile', () => {
     expect(build.ran).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
     expect(build.skipped).toEqual([]);
     expect(runtime.ran).toEqual(['npm ci --omit=dev --no-audit --no-fund']);
-    expect(runtime.skipped).toEqual([...APT_INSTALL_GIT, NPM_CACHE_CLEAN]);
+    expect(runtime.skipped).toEqual([...APT_INSTALL_GIT, ...AGENT_USER, NPM_CACHE_CLEAN]);
 
     expect(runtime.user).toBeTruthy();
     expect(runtime.user).not.toMatch(/^(root|0)(:|$)/);

@@ -7,7 +7,7 @@ import { buildFakeClaude, bundleExecutable } from '../support/fake-claude/build.
 
 // Running a template's job under gitlab-ci-local 4.55 in shell mode. gitlab-ci-local runs jobs with an
 // `image:` only through Docker, which is not here, so the job runs from a test copy of the template
-// that lacks the `image:` line (and nothing else): with no image, gitlab-ci-local uses its shell
+// that lacks the `image:` block (and nothing else): with no image, gitlab-ci-local uses its shell
 // executor (`--shell-executor-no-image`, its default), in the checkout itself. What the image would
 // provide is put on PATH instead: `claude-gitlab-flow` (the runner, bundled from service/runner) and
 // `claude` (the fake), plus a fake `aws` for the Bedrock template.
@@ -18,13 +18,14 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.me
 export const TEMPLATE_NAMES = ['claude-api', 'claude-vertex', 'claude-bedrock'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
-const IMAGE_LINE = /^ {2}image: .*\n/gm;
+// The job's `image:` key with its nested lines (name, docker: user), and the comment lines just above it.
+const IMAGE_BLOCK = /^(?: {2}#.*\n)*^ {2}image:.*\n(?: {4,}.*\n)*/gm;
 
-/** The template without its `image:` line; refuses a template that does not have exactly one. */
+/** The template without its `image:` block; refuses a template that does not have exactly one. */
 export function shellModeCopy(template: string): string {
-  const lines = template.match(IMAGE_LINE) ?? [];
-  if (lines.length !== 1) throw new Error(`expected exactly one job-level image: line, found ${lines.length}`);
-  return template.replace(IMAGE_LINE, '');
+  const blocks = template.match(IMAGE_BLOCK) ?? [];
+  if (blocks.length !== 1) throw new Error(`expected exactly one job-level image: block, found ${blocks.length}`);
+  return template.replace(IMAGE_BLOCK, '');
 }
 
 /** The project files of a repository that includes the template with its one `include:` line. */

@@ -40,11 +40,17 @@ describe.each(TEMPLATE_NAMES)('%s', (name) => {
     for (const line of expansions) expect(line).toMatch(/^\s+(- if: |CLAUDE_FLOW_PIPELINE_NAME: |resource_group: )/);
   });
 
-  it('has exactly one image line, which the shell-mode copy drops and nothing else', () => {
-    expect(jobScripts).toContain("  image: '$CLAUDE_FLOW_IMAGE'\n");
+  it('runs the image as root, so the runner can start Claude Code as its unprivileged user', () => {
+    expect(jobScripts).toContain("  image:\n    name: '$CLAUDE_FLOW_IMAGE'\n    docker:\n      user: root\n");
+  });
+
+  it('has exactly one image block, which the shell-mode copy drops and nothing else', () => {
     const copy = shellModeCopy(text);
-    expect(copy).not.toMatch(/image:/);
-    expect(text.replace("  image: '$CLAUDE_FLOW_IMAGE'\n", '')).toBe(copy);
+    expect(copy).not.toMatch(/image:|user: root/);
+    const removed = text.length - copy.length;
+    const block = /(?: {2}#.*\n)*  image:\n    name: '\$CLAUDE_FLOW_IMAGE'\n    docker:\n      user: root\n/.exec(text)![0];
+    expect(removed).toBe(block.length);
+    expect(text.replace(block, '')).toBe(copy);
     expect(() => shellModeCopy(copy)).toThrow(/exactly one/);
   });
 
