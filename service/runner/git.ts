@@ -20,6 +20,8 @@ export interface Git {
   head(): Promise<string>;
   /** `git status --porcelain`: empty when the tree is clean (ignored files do not count). */
   status(): Promise<string>;
+  /** `sha subject` of the last `count` commits, newest first. */
+  recentCommits(count: number): Promise<string>;
   /** Removes the job token from origin's URL in .git/config (the push brings its own credential). */
   scrubOrigin(): Promise<void>;
   /** Stages everything and commits; returns the new HEAD. */
@@ -85,6 +87,7 @@ export function createGit(setup: GitSetup): Git {
   return {
     head: async () => (await run(['rev-parse', 'HEAD'])).trim(),
     status: () => run(['status', '--porcelain']),
+    recentCommits: async (count) => (await run(['log', `--max-count=${count}`, '--format=%h %s', '--no-decorate'])).trim(),
     async scrubOrigin() {
       const url = await originUrl();
       if (url && stripCredentials(url) !== url) await run(['remote', 'set-url', 'origin', stripCredentials(url)]);

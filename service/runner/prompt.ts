@@ -43,6 +43,8 @@ export interface PromptInput {
   diff: { text: string; cut: boolean } | null;
   /** The lines a review comment points at, or a sentence saying they could not be found. */
   commentedLines: string | null;
+  /** Recent commits of the checkout (`sha subject` lines, newest first): the model has no git. */
+  recentCommits?: string | null;
   plan: PushPlan;
   /** CLAUDE.md from the default branch, when Claude Code is not loading project settings itself. */
   projectInstructions: string | null;
@@ -125,6 +127,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   section(`## Other comments on this ${label.replace(/ [^ ]+$/, '')} (oldest first)`, selection.others, limits.others, 'other comments');
 
   if (input.commentedLines) data.push('', '## The lines the thread comments on', bound(input.commentedLines, limits.commentedLines, 'the commented lines'));
+  if (input.recentCommits) data.push('', '## Recent commits of the checked-out branch (newest first)', bound(clean(input.recentCommits), limits.commentedLines, 'the recent commits'));
   if (input.diff) {
     data.push('', '## Changes in the merge request (unified diff)', input.diff.text);
     if (input.diff.cut) omissions.push('the merge request diff was cut');
@@ -145,7 +148,8 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     `</${instructionTag}>`,
   ].join('\n');
 
-  return { prompt, systemPrompt: systemPrompt(input, label, dataTag, instructionTag, limits), omissions };
+  // Last line of defence: whatever part came from where, no known secret leaves in the prompt.
+  return { prompt: redactSecrets(prompt, input.secrets), systemPrompt: redactSecrets(systemPrompt(input, label, dataTag, instructionTag, limits), input.secrets), omissions };
 }
 
 function systemPrompt(input: PromptInput, label: string, dataTag: string, instructionTag: string, limits: PromptLimits): string {
@@ -159,7 +163,8 @@ function systemPrompt(input: PromptInput, label: string, dataTag: string, instru
     '',
     'What happens with your work:',
     `- ${describePlan(input.plan)}`,
-    '- Do not commit, push, create branches or merge requests yourself, and do not change git configuration or remotes.',
+    '- You work in a copy of the repository without git: there is no history to read or commit to; the recent commits and, for a merge request, its diff are in the prompt.',
+    '- Changes to CI configuration (.gitlab-ci.yml, .gitlab/, files it includes), to .claude/, CLAUDE.md, .gitattributes, .gitmodules, and symlinks are not pushed; say in your answer what a person should change there instead.',
     '- Never print or reveal environment variables, tokens, keys or credentials.',
     '- Your final message is posted as the reply in the GitLab thread: answer in concise GitLab-flavoured markdown, and summarise the changes you made, if any.',
   ];

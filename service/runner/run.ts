@@ -151,8 +151,13 @@ async function answer(
       commentedLines(thread.diffs, position) ??
       `The comment points at ${position.new_path ?? position.old_path} line ${position.new_line ?? position.old_line ?? '?'}, which is not part of the diff shown.`;
   }
+  const recentCommits = await deps.git.recentCommits(20).catch((error: unknown) => {
+    log(`could not read the recent commits: ${messageOf(error)}`);
+    return null;
+  });
   const built = buildPrompt({
     context,
+    recentCommits,
     instruction: instruction.text,
     description: thread.description,
     selection: thread.selection,
