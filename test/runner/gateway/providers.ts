@@ -30,7 +30,7 @@ export async function anthropicSetup(script: Script, options: { wrongKey?: boole
   return {
     jobEnv: { ANTHROPIC_API_KEY: jobKey, ANTHROPIC_BASE_URL: upstream.url },
     upstream,
-    accepted: () => upstream.requests.filter((request) => request.headers['x-api-key'] === apiKey),
+    accepted: () => upstream.authorized,
     credentials: [jobKey],
     close: () => upstream.close(),
   };
