@@ -13,12 +13,16 @@ export type ScriptedBlock = { type: 'text'; text: string } | { type: 'tool_use';
 export interface ScriptedTurn {
   blocks: ScriptedBlock[];
   usage?: { input_tokens: number; output_tokens: number };
+  /** Wait this long before answering (a slow model, for timeouts); close() answers at once. */
+  delayMs?: number;
 }
 
 /** An HTTP error instead of a turn (the CLI's error handling, a budget or gateway refusal). */
 export interface ScriptedError {
   status: number;
   body: unknown;
+  /** Wait this long before answering. */
+  delayMs?: number;
 }
 
 export interface ModelRequest {
@@ -85,6 +89,8 @@ export async function startModelStandIn(options: ModelStandInOptions): Promise<M
   const route = options.route ?? anthropicRoute;
   const writeTurn = options.writeTurn ?? writeSse;
   let served = 0;
+  // Answers still waiting: close() sends them at once, so a client that gave up gets a whole answer rather than a reset.
+  const delayed = new Map<NodeJS.Timeout, () => Promise<void>>();
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -107,11 +113,30 @@ export async function startModelStandIn(options: ModelStandInOptions): Promise<M
       const index = served;
       served += 1;
       const step = refused ?? nextStep(options.script, request, index);
-      if (isError(step)) {
-        res.writeHead(step.status, { 'content-type': 'application/json' }).end(JSON.stringify(step.body));
+      const answer = () => {
+        if (res.destroyed) return;
+        if (isError(step)) {
+          res.writeHead(step.status, { 'content-type': 'application/json' }).end(JSON.stringify(step.body));
+          return;
+        }
+        writeTurn(res, step, `msg_${index + 1}`, body.model ?? 'claude-opus-5-5');
+      };
+      if (!step.delayMs) {
+        answer();
         return;
       }
-      writeTurn(res, step, `msg_${index + 1}`, body.model ?? 'claude-opus-5-5');
+      const timer = setTimeout(() => {
+        delayed.delete(timer);
+        answer();
+      }, step.delayMs);
+      delayed.set(timer, () => {
+        const sent = new Promise<void>((resolve) => {
+          res.once('finish', resolve);
+          res.once('close', resolve);
+        });
+        answer();
+        return res.writableFinished || res.destroyed ? Promise.resolve() : sent;
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -119,11 +144,18 @@ export async function startModelStandIn(options: ModelStandInOptions): Promise<M
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      const answers = [...delayed].map(([timer, answer]) => {
+        clearTimeout(timer);
+        return answer();
+      });
+      delayed.clear();
+      await Promise.all(answers);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 
