@@ -23,4 +23,10 @@ describe('hints', () => {
     }
     expect(claudeHint('API Error: 500 Internal server error')).toBeUndefined();
   });
+
+  it('do not read the gateway\'s port as a status', () => {
+    expect(claudeHint('API Error: Repeated 529 Overloaded errors. Check your inference gateway (127.0.0.1:40375)')).toBeUndefined();
+    expect(claudeHint('API Error: 500 upstream failed (127.0.0.1:34013)')).toBeUndefined();
+    expect(claudeHint('API Error: 403 {"type":"permission_error"}')).toMatch(/refused access/);
+  });
 });
