@@ -15,7 +15,12 @@ const MODEL_CHOICES = [
   'CLAUDE_CODE_SUBAGENT_MODEL',
 ];
 
-export function agentEnvFor(provider: ModelProvider, env: NodeJS.ProcessEnv, gatewayUrl: string, key: string): Record<string, string> {
+export function agentEnvFor(
+  provider: ModelProvider,
+  env: NodeJS.ProcessEnv,
+  gatewayUrl: string,
+  key: string
+): Record<string, string> {
   const out: Record<string, string> = {};
   const copy = (name: string) => {
     if (env[name]) out[name] = env[name]!;
@@ -32,7 +37,9 @@ export function agentEnvFor(provider: ModelProvider, env: NodeJS.ProcessEnv, gat
     out.ANTHROPIC_VERTEX_BASE_URL = gatewayUrl;
     copy('ANTHROPIC_VERTEX_PROJECT_ID');
     copy('CLOUD_ML_REGION');
-    Object.keys(env).filter((name) => name.startsWith('VERTEX_REGION_')).forEach(copy);
+    Object.keys(env)
+      .filter((name) => name.startsWith('VERTEX_REGION_'))
+      .forEach(copy);
   } else {
     out.CLAUDE_CODE_USE_BEDROCK = '1';
     out.CLAUDE_CODE_SKIP_BEDROCK_AUTH = '1';

@@ -1,21 +1,23 @@
 import type { ServerResponse } from 'node:http';
 
 // The gateway's own refusals, in the Messages API's error shape so Claude Code shows the message as it is
-// ("API Error: <status> <message>"). Which status Claude Code retries was found by experiment with Claude Code
-// 2.1.332 (docs/runner.md): 402 and 403 end the run after one request; 401, 429 and 5xx are retried with backoff.
+// ("API Error: <status> <message>"). How Claude Code 2.1.332 reacts was found by experiment (README.md): only
+// 402 `billing_error` ends the run after one request on all three providers. 401 and 5xx are retried with backoff;
+// 403 is retried for minutes on Bedrock, and on Vertex AI it (like a 402 of another type) makes Claude Code try
+// 6 other models first, behind a hint about "the gateway token" that would mislead the reader of the thread.
 
 export class GatewayError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-  ) {
+  constructor(readonly status: number, readonly type: string, message: string) {
     super(message);
   }
 }
 
 /** The one place a refusal becomes a response. */
-export function sendError(response: ServerResponse, error: GatewayError, extraHeaders: Record<string, string> = {}): void {
+export function sendError(
+  response: ServerResponse,
+  error: GatewayError,
+  extraHeaders: Record<string, string> = {}
+): void {
   if (response.headersSent) {
     response.destroy();
     return;
@@ -39,12 +41,12 @@ export const budgetSpent = (budgetUsd: number, spentUsd: number) =>
     402,
     'billing_error',
     `claude-gitlab-flow: this run's model budget of $${+budgetUsd.toFixed(4)} (CLAUDE_FLOW_MAX_BUDGET_USD) is spent ` +
-      `($${spentUsd.toFixed(4)} so far); the model gateway refuses further requests`,
+      `($${spentUsd.toFixed(4)} so far); the model gateway refuses further requests`
   );
 
-/** 403 permission_error: the credential is missing or could not be had; retrying would not help. */
+/** The credential is missing or could not be had: retrying would not help, so it ends the run like the budget. */
 export const noCredential = (detail: string) =>
-  new GatewayError(403, 'permission_error', `claude-gitlab-flow's model gateway has no credential to add: ${detail}`);
+  new GatewayError(402, 'billing_error', `claude-gitlab-flow's model gateway has no credential to add: ${detail}`);
 
 /** 502 api_error: transient, Claude Code retries. */
 export const upstreamUnreachable = (host: string, detail: string) =>

@@ -13,7 +13,8 @@ export function eventStreamTap(onEvent: (event: unknown) => void): Tap {
   let broken = false;
   const frame = (bytes: Uint8Array) => {
     const message = codec.decode(bytes);
-    if (message.headers[':message-type']?.value !== 'event' || message.headers[':event-type']?.value !== 'chunk') return;
+    if (message.headers[':message-type']?.value !== 'event' || message.headers[':event-type']?.value !== 'chunk')
+      return;
     const payload = JSON.parse(toUtf8(message.body)) as { bytes?: unknown };
     if (typeof payload.bytes === 'string') onEvent(JSON.parse(Buffer.from(payload.bytes, 'base64').toString('utf8')));
   };

@@ -18,7 +18,14 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ]);
 
-const CREDENTIALS = new Set(['authorization', 'x-api-key', 'x-goog-api-key', 'x-amz-security-token', 'cookie', GATEWAY_KEY_HEADER]);
+const CREDENTIALS = new Set([
+  'authorization',
+  'x-api-key',
+  'x-goog-api-key',
+  'x-amz-security-token',
+  'cookie',
+  GATEWAY_KEY_HEADER,
+]);
 const FRAMING = new Set(['host', 'content-length', 'accept-encoding', 'content-encoding', 'expect']);
 
 function dropped(name: string, connectionListed: Set<string>): boolean {
@@ -31,7 +38,7 @@ const listedInConnection = (value: string | string[] | undefined | null) =>
       .flat()
       .flatMap((item) => item.split(','))
       .map((name) => name.trim().toLowerCase())
-      .filter(Boolean),
+      .filter(Boolean)
   );
 
 /** Claude Code's request headers as they go upstream, before the credential is added. */

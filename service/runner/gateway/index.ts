@@ -1,4 +1,4 @@
-// The runner's model gateway (server.ts); see docs/runner.md.
+// The runner's model gateway (server.ts); README.md beside this file says what it does and what was observed.
 export { readBudget } from './budget.js';
 export { PRICES, PRICES_AS_OF, priceOf } from './prices.js';
 export { modelProviderOf, type ModelProvider } from './provider.js';

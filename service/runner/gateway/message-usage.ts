@@ -17,7 +17,8 @@ export function mergeUsage(tokens: TokenCounts, raw: unknown): TokenCounts {
     inputTokens: count(usage.input_tokens) ?? tokens.inputTokens,
     outputTokens: count(usage.output_tokens) ?? tokens.outputTokens,
     cacheCreationInputTokens: count(usage.cache_creation_input_tokens) ?? tokens.cacheCreationInputTokens,
-    cacheCreation1hInputTokens: count(usage.cache_creation?.ephemeral_1h_input_tokens) ?? tokens.cacheCreation1hInputTokens,
+    cacheCreation1hInputTokens:
+      count(usage.cache_creation?.ephemeral_1h_input_tokens) ?? tokens.cacheCreation1hInputTokens,
     cacheReadInputTokens: count(usage.cache_read_input_tokens) ?? tokens.cacheReadInputTokens,
   };
 }

@@ -47,7 +47,7 @@ export const PRICES: Readonly<Record<string, ModelPrice>> = {
 
 /** An unknown model is priced like the most expensive one, so a budget errs on the side of stopping early. */
 export const UNKNOWN_MODEL_PRICE: ModelPrice = Object.values(PRICES).reduce((most, price) =>
-  price.output > most.output ? price : most,
+  price.output > most.output ? price : most
 );
 
 /**

@@ -1,7 +1,7 @@
 import type { ModelProvider } from './provider.js';
 
 // The only requests the gateway forwards: each provider's model calls, as Claude Code sends them (observed with
-// Claude Code 2.1.332; docs/runner.md). Everything else is a 404, so the credential it adds serves nothing else.
+// Claude Code 2.1.332; README.md). Everything else is a 404, so the credential it adds serves nothing else.
 //   Claude API  POST /v1/messages, /v1/messages/count_tokens (a `?beta=true` query)
 //   Vertex AI   POST /projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict
 //               (`:rawPredict` without streaming; the model `count-tokens` for token counting)
@@ -18,7 +18,9 @@ export interface ModelRoute {
 // A segment is plain: no `/`, `\`, or dot segment (also percent-encoded) that URL parsing would resolve upward.
 const SEGMENT = "[A-Za-z0-9_~:@+.%'-]+";
 const ANTHROPIC = /^\/v1\/messages(\/count_tokens)?$/;
-const VERTEX = new RegExp(`^/projects/(${SEGMENT})/locations/(${SEGMENT})/publishers/anthropic/models/(${SEGMENT}?):(streamRawPredict|rawPredict)$`);
+const VERTEX = new RegExp(
+  `^/projects/(${SEGMENT})/locations/(${SEGMENT})/publishers/anthropic/models/(${SEGMENT}?):(streamRawPredict|rawPredict)$`
+);
 const BEDROCK = new RegExp(`^/model/(${SEGMENT})/(invoke-with-response-stream|invoke|count-tokens)$`);
 
 const isDotSegment = (segment: string) => /^(?:\.|%2e){1,2}$/i.test(segment);
@@ -35,7 +37,8 @@ export function matchRoute(provider: ModelProvider, method: string, pathAndQuery
     const match = VERTEX.exec(path);
     if (!match) return null;
     const [, , region, model, verb] = match;
-    if (model === 'count-tokens') return verb === 'rawPredict' ? { kind: 'count_tokens', model: null, region: region! } : null;
+    if (model === 'count-tokens')
+      return verb === 'rawPredict' ? { kind: 'count_tokens', model: null, region: region! } : null;
     return { kind: 'messages', model: model!, region: region! };
   }
   const match = BEDROCK.exec(path);

@@ -7,7 +7,11 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { agentEnvFor } from './agent-env.js';
 import { anthropicCredential } from './credentials/anthropic.js';
 import { bedrockCredential } from './credentials/bedrock.js';
-import { CredentialError, noCredential as noCredentialAdapter, type CredentialAdapter } from './credentials/credential.js';
+import {
+  CredentialError,
+  noCredential as noCredentialAdapter,
+  type CredentialAdapter,
+} from './credentials/credential.js';
 import { vertexCredential } from './credentials/vertex.js';
 import * as refuse from './errors.js';
 import { forwardRequestHeaders, forwardResponseHeaders, parseCustomHeaders, presentedKey } from './headers.js';
@@ -48,13 +52,19 @@ const skipAuth = (value: string | undefined) => value !== undefined && /^(1|true
 
 function credentialFor(provider: ModelProvider, env: NodeJS.ProcessEnv): CredentialAdapter {
   // A job that told Claude Code to skip auth runs its own gateway upstream, which wants no credential from us.
-  if (provider === 'vertex') return skipAuth(env.CLAUDE_CODE_SKIP_VERTEX_AUTH) ? noCredentialAdapter : vertexCredential(env);
-  if (provider === 'bedrock') return skipAuth(env.CLAUDE_CODE_SKIP_BEDROCK_AUTH) ? noCredentialAdapter : bedrockCredential(env);
+  if (provider === 'vertex')
+    return skipAuth(env.CLAUDE_CODE_SKIP_VERTEX_AUTH) ? noCredentialAdapter : vertexCredential(env);
+  if (provider === 'bedrock')
+    return skipAuth(env.CLAUDE_CODE_SKIP_BEDROCK_AUTH) ? noCredentialAdapter : bedrockCredential(env);
   return anthropicCredential(env);
 }
 
 function upstreamSettings(provider: ModelProvider, env: NodeJS.ProcessEnv): UpstreamSettings {
-  const name = { anthropic: 'ANTHROPIC_BASE_URL', vertex: 'ANTHROPIC_VERTEX_BASE_URL', bedrock: 'ANTHROPIC_BEDROCK_BASE_URL' }[provider];
+  const name = {
+    anthropic: 'ANTHROPIC_BASE_URL',
+    vertex: 'ANTHROPIC_VERTEX_BASE_URL',
+    bedrock: 'ANTHROPIC_BEDROCK_BASE_URL',
+  }[provider];
   return { provider, baseUrl: env[name] || null, awsRegion: env.AWS_REGION || env.AWS_DEFAULT_REGION || null };
 }
 
@@ -128,7 +138,13 @@ export async function startModelGateway(options: GatewayOptions): Promise<ModelG
     response.on('close', () => abort.abort());
     let answer: Response;
     try {
-      answer = await upstreamFetch(url, { method, headers: outgoing.headers, body, signal: abort.signal, redirect: 'manual' });
+      answer = await upstreamFetch(url, {
+        method,
+        headers: outgoing.headers,
+        body,
+        signal: abort.signal,
+        redirect: 'manual',
+      });
     } catch (error) {
       if (abort.signal.aborted) return;
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
@@ -142,7 +158,7 @@ export async function startModelGateway(options: GatewayOptions): Promise<ModelG
       log(
         `model gateway: ${method} ${url.pathname} ${model} → ${answer.status} in ${Date.now() - started} ms ` +
           `(in ${tokens.inputTokens}, out ${tokens.outputTokens}, cache ${tokens.cacheCreationInputTokens}+` +
-          `${tokens.cacheReadInputTokens}; run ${dollars(total.costUsd)})`,
+          `${tokens.cacheReadInputTokens}; run ${dollars(total.costUsd)})`
       );
     });
     response.writeHead(answer.status, forwardResponseHeaders(answer.headers));
@@ -177,7 +193,9 @@ export async function startModelGateway(options: GatewayOptions): Promise<ModelG
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       const refusal =
-        error instanceof refuse.GatewayError ? error : new refuse.GatewayError(500, 'api_error', 'the model gateway failed');
+        error instanceof refuse.GatewayError
+          ? error
+          : new refuse.GatewayError(500, 'api_error', 'the model gateway failed');
       if (!(error instanceof refuse.GatewayError)) log(`model gateway: ${(error as Error).stack ?? String(error)}`);
       // After a refused body the rest of it is not read: close the connection instead.
       refuse.sendError(response, refusal, refusal.status === 413 ? { connection: 'close' } : {});

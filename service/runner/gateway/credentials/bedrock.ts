@@ -42,7 +42,8 @@ export function bedrockCredential(env: NodeJS.ProcessEnv): CredentialAdapter {
         body: request.body,
       });
       const out: Record<string, string> = {};
-      for (const [name, value] of Object.entries(signed.headers)) if (!(name.toLowerCase() in headers)) out[name.toLowerCase()] = value;
+      for (const [name, value] of Object.entries(signed.headers))
+        if (!(name.toLowerCase() in headers)) out[name.toLowerCase()] = value;
       return out;
     },
     secretValues: () => [secretAccessKey, sessionToken].filter((value): value is string => !!value),

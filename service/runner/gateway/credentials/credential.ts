@@ -14,7 +14,7 @@ export interface CredentialAdapter {
   secretValues(): string[];
 }
 
-/** The credential is missing or could not be obtained: Claude Code gets a 403, which it does not retry. */
+/** The credential is missing or could not be obtained: Claude Code gets a refusal it does not retry. */
 export class CredentialError extends Error {
   override name = 'CredentialError';
 }

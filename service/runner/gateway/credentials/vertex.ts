@@ -19,7 +19,9 @@ export function vertexCredential(env: NodeJS.ProcessEnv): CredentialAdapter {
         const client = await auth.getClient();
         headers = await client.getRequestHeaders(request.url);
       } catch (error) {
-        const source = keyFilename ? 'the credential file in GOOGLE_APPLICATION_CREDENTIALS' : 'Application Default Credentials';
+        const source = keyFilename
+          ? 'the credential file in GOOGLE_APPLICATION_CREDENTIALS'
+          : 'Application Default Credentials';
         throw new CredentialError(`could not get a Google access token from ${source}: ${(error as Error).message}`);
       }
       const out: Record<string, string> = {};
