@@ -38,7 +38,12 @@ export function removeHomes(): void {
   for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
 }
 
-export function runClaude(claude: string, agentEnv: Record<string, string>, prompt = 'Say hello.', timeoutMs = 60_000): Promise<ClaudeRun> {
+export function runClaude(
+  claude: string,
+  agentEnv: Record<string, string>,
+  prompt = 'Say hello.',
+  timeoutMs = 60_000
+): Promise<ClaudeRun> {
   const home = claudeHome();
   const env = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -50,7 +55,10 @@ export function runClaude(claude: string, agentEnv: Record<string, string>, prom
   };
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(claude, ['-p', '--output-format', 'stream-json', '--verbose', '--max-turns', '3'], { cwd: home, env });
+    const child = spawn(claude, ['-p', '--output-format', 'stream-json', '--verbose', '--max-turns', '3'], {
+      cwd: home,
+      env,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -63,7 +71,13 @@ export function runClaude(claude: string, agentEnv: Record<string, string>, prom
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
-      resolve({ exitCode, events, result: events.findLast((event) => event.type === 'result'), stderr, durationMs: Date.now() - started });
+      resolve({
+        exitCode,
+        events,
+        result: events.findLast((event) => event.type === 'result'),
+        stderr,
+        durationMs: Date.now() - started,
+      });
     });
     child.stdin.end(prompt);
   });

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, readBudget, startModelGateway, type GatewayOptions, type ModelGateway } from '../../../service/runner/gateway/index.js';
+import {
+  MAX_BODY_BYTES,
+  readBudget,
+  startModelGateway,
+  type GatewayOptions,
+  type ModelGateway,
+} from '../../../service/runner/gateway/index.js';
 import { modelProviderOf } from '../../../service/runner/gateway/provider.js';
 import { say, turnEvents } from '../../support/model-standin/standin.js';
 import { anthropicSetup, bedrockSetup, vertexSetup, type ProviderSetup } from './providers.js';
@@ -14,7 +20,12 @@ afterEach(async () => {
 async function gatewayFor(setup: ProviderSetup | null, options: Partial<GatewayOptions> = {}) {
   if (setup) closers.push(() => setup.close());
   const logs: string[] = [];
-  const gateway = await startModelGateway({ env: setup?.jobEnv ?? {}, budgetUsd: null, log: (line) => logs.push(line), ...options });
+  const gateway = await startModelGateway({
+    env: setup?.jobEnv ?? {},
+    budgetUsd: null,
+    log: (line) => logs.push(line),
+    ...options,
+  });
   closers.push(() => gateway.close());
   return { gateway, logs };
 }
@@ -29,14 +40,28 @@ function post(gateway: ModelGateway, path: string, body: unknown, headers: Recor
   });
 }
 
-const message = { model: 'claude-sonnet-4-5-20250929', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'hi' }] };
+const message = {
+  model: 'claude-sonnet-4-5-20250929',
+  max_tokens: 10,
+  stream: true,
+  messages: [{ role: 'user', content: 'hi' }],
+};
 
 describe('the model gateway', () => {
   it('answers 404 to anything but the model paths, without calling the upstream', async () => {
     const setup = await anthropicSetup([say('x')]);
     const { gateway } = await gatewayFor(setup);
-    for (const [method, path] of [['GET', '/v1/messages'], ['POST', '/v1/models'], ['POST', '/v1/complete'], ['GET', '/'], ['POST', '/v1/messages/../../x']]) {
-      const answer = await fetch(`${gateway.url}${path}`, { method, headers: { 'x-api-key': gateway.agentEnv.ANTHROPIC_API_KEY! } });
+    for (const [method, path] of [
+      ['GET', '/v1/messages'],
+      ['POST', '/v1/models'],
+      ['POST', '/v1/complete'],
+      ['GET', '/'],
+      ['POST', '/v1/messages/../../x'],
+    ]) {
+      const answer = await fetch(`${gateway.url}${path}`, {
+        method,
+        headers: { 'x-api-key': gateway.agentEnv.ANTHROPIC_API_KEY! },
+      });
       expect(answer.status, `${method} ${path}`).toBe(404);
       expect(await answer.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
     }
@@ -46,9 +71,17 @@ describe('the model gateway', () => {
   it("refuses a request without the run's gateway key (401), whatever else it carries", async () => {
     const setup = await anthropicSetup([say('x')]);
     const { gateway } = await gatewayFor(setup);
-    const attempts: Array<Record<string, string>> = [{}, { 'x-api-key': 'cgf-gateway-guess' }, { authorization: `Bearer ${setup.jobEnv.ANTHROPIC_API_KEY}` }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { 'x-api-key': 'cgf-gateway-guess' },
+      { authorization: `Bearer ${setup.jobEnv.ANTHROPIC_API_KEY}` },
+    ];
     for (const headers of attempts) {
-      const answer = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers, body: JSON.stringify(message) });
+      const answer = await fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(message),
+      });
       expect(answer.status).toBe(401);
     }
     expect(setup.upstream.requests).toHaveLength(0);
@@ -76,14 +109,25 @@ describe('the model gateway', () => {
       },
     });
     const [name, key] = gateway.agentEnv.ANTHROPIC_CUSTOM_HEADERS!.split(': ');
-    const streamed = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { [name!]: key! }, body: chunked, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { [name!]: key! },
+      body: chunked,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
     expect(setup.upstream.requests).toHaveLength(0);
   });
 
   it('streams the answer through byte for byte, with its status and content type, and counts it', async () => {
-    const events = turnEvents({ blocks: [{ type: 'text', text: 'Hi' }], usage: { input_tokens: 1000, output_tokens: 100 } }, 'msg_1', 'm');
-    const bytes = new TextEncoder().encode(events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join(''));
+    const events = turnEvents(
+      { blocks: [{ type: 'text', text: 'Hi' }], usage: { input_tokens: 1000, output_tokens: 100 } },
+      'msg_1',
+      'm'
+    );
+    const bytes = new TextEncoder().encode(
+      events.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`).join('')
+    );
     const sent: Array<{ url: string; headers: Headers }> = [];
     const fakeFetch = (async (url: URL, init: RequestInit) => {
       sent.push({ url: String(url), headers: new Headers(init.headers) });
@@ -93,11 +137,21 @@ describe('the model gateway', () => {
           controller.close();
         },
       });
-      return new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream', 'request-id': 'req_1', connection: 'x-drop', 'x-drop': '1' } });
+      return new Response(body, {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream', 'request-id': 'req_1', connection: 'x-drop', 'x-drop': '1' },
+      });
     }) as typeof fetch;
-    const env = { ANTHROPIC_API_KEY: 'sk-ant-api03-real', ANTHROPIC_CUSTOM_HEADERS: 'X-Corp-Token: corp-secret\nx-team: runner' };
+    const env = {
+      ANTHROPIC_API_KEY: 'sk-ant-api03-real',
+      ANTHROPIC_CUSTOM_HEADERS: 'X-Corp-Token: corp-secret\nx-team: runner',
+    };
     const { gateway } = await gatewayFor(null, { env, fetch: fakeFetch });
-    const answer = await post(gateway, '/v1/messages?beta=true', message, { authorization: 'Bearer agent', 'x-amz-date': 'x', cookie: 'c' });
+    const answer = await post(gateway, '/v1/messages?beta=true', message, {
+      authorization: 'Bearer agent',
+      'x-amz-date': 'x',
+      cookie: 'c',
+    });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/event-stream');
     expect(answer.headers.get('request-id')).toBe('req_1');
@@ -106,10 +160,21 @@ describe('the model gateway', () => {
 
     expect(sent[0]!.url).toBe('https://api.anthropic.com/v1/messages?beta=true');
     const headers = Object.fromEntries(sent[0]!.headers);
-    expect(headers).toMatchObject({ 'x-api-key': 'sk-ant-api03-real', 'x-corp-token': 'corp-secret', 'x-team': 'runner', 'accept-encoding': 'identity' });
+    expect(headers).toMatchObject({
+      'x-api-key': 'sk-ant-api03-real',
+      'x-corp-token': 'corp-secret',
+      'x-team': 'runner',
+      'accept-encoding': 'identity',
+    });
     expect(Object.keys(headers)).not.toEqual(expect.arrayContaining(['authorization']));
-    for (const name of ['authorization', 'x-amz-date', 'cookie', 'x-claude-flow-gateway-key']) expect(headers[name]).toBeUndefined();
-    expect(gateway.usage()).toMatchObject({ requests: 1, inputTokens: 1000, outputTokens: 100, models: ['claude-sonnet-4-5'] });
+    for (const name of ['authorization', 'x-amz-date', 'cookie', 'x-claude-flow-gateway-key'])
+      expect(headers[name]).toBeUndefined();
+    expect(gateway.usage()).toMatchObject({
+      requests: 1,
+      inputTokens: 1000,
+      outputTokens: 100,
+      models: ['claude-sonnet-4-5'],
+    });
     expect(gateway.usage().costUsd).toBeCloseTo((1000 * 3 + 100 * 15) / 1e6, 12);
     expect(gateway.secretValues().sort()).toEqual(['corp-secret', 'runner', 'sk-ant-api03-real']);
     expect(JSON.stringify(gateway.agentEnv)).not.toMatch(/corp-secret|sk-ant-api03-real/);
@@ -119,9 +184,10 @@ describe('the model gateway', () => {
     for (const setUp of [anthropicSetup, vertexSetup, bedrockSetup]) {
       const setup = await setUp([{ ...say('x'), usage: { input_tokens: 7, output_tokens: 3 } }]);
       const { gateway } = await gatewayFor(setup);
-      const path =
-        setup.jobEnv.CLAUDE_CODE_USE_VERTEX ? '/projects/proj/locations/us-east5/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict'
-        : setup.jobEnv.CLAUDE_CODE_USE_BEDROCK ? '/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke'
+      const path = setup.jobEnv.CLAUDE_CODE_USE_VERTEX
+        ? '/projects/proj/locations/us-east5/publishers/anthropic/models/claude-haiku-4-5@20251001:rawPredict'
+        : setup.jobEnv.CLAUDE_CODE_USE_BEDROCK
+        ? '/model/us.anthropic.claude-haiku-4-5-20251001-v1:0/invoke'
         : '/v1/messages';
       const answer = await post(gateway, path, { ...message, model: 'claude-haiku-4-5', stream: false });
       expect(answer.status, path).toBe(200);
@@ -131,20 +197,28 @@ describe('the model gateway', () => {
     }
   });
 
-  it('refuses with 403 when it has no credential to add, and says which', async () => {
+  it('refuses with 402 (a final error for Claude Code) when it has no credential to add, and says which', async () => {
     for (const [env, missing] of [
       [{}, 'ANTHROPIC_API_KEY nor ANTHROPIC_AUTH_TOKEN'],
       [{ CLAUDE_CODE_USE_BEDROCK: '1', AWS_REGION: 'us-west-2' }, 'AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY not set'],
-      [{ CLAUDE_CODE_USE_VERTEX: '1', GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/credentials.json' }, 'GOOGLE_APPLICATION_CREDENTIALS'],
+      [
+        { CLAUDE_CODE_USE_VERTEX: '1', GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/credentials.json' },
+        'GOOGLE_APPLICATION_CREDENTIALS',
+      ],
     ] as const) {
       let called = false;
-      const { gateway, logs } = await gatewayFor(null, { env, fetch: (async () => ((called = true), new Response('{}'))) as typeof fetch });
+      const { gateway, logs } = await gatewayFor(null, {
+        env,
+        fetch: (async () => ((called = true), new Response('{}'))) as typeof fetch,
+      });
       const path =
-        'CLAUDE_CODE_USE_BEDROCK' in env ? '/model/m/invoke'
-        : 'CLAUDE_CODE_USE_VERTEX' in env ? '/projects/p/locations/global/publishers/anthropic/models/m:rawPredict'
-        : '/v1/messages';
+        'CLAUDE_CODE_USE_BEDROCK' in env
+          ? '/model/m/invoke'
+          : 'CLAUDE_CODE_USE_VERTEX' in env
+          ? '/projects/p/locations/global/publishers/anthropic/models/m:rawPredict'
+          : '/v1/messages';
       const answer = await post(gateway, path, message);
-      expect(answer.status).toBe(403);
+      expect(answer.status).toBe(402);
       expect(((await answer.json()) as { error: { message: string } }).error.message).toContain(missing);
       expect(called).toBe(false);
       expect(logs.join('\n')).toContain(missing);
@@ -152,14 +226,18 @@ describe('the model gateway', () => {
   });
 
   it('answers 502 when the upstream cannot be reached (Claude Code retries that)', async () => {
-    const { gateway } = await gatewayFor(null, { env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' } });
+    const { gateway } = await gatewayFor(null, {
+      env: { ANTHROPIC_API_KEY: 'k', ANTHROPIC_BASE_URL: 'http://127.0.0.1:9' },
+    });
     const answer = await post(gateway, '/v1/messages', message);
     expect(answer.status).toBe(502);
-    expect(await answer.json()).toMatchObject({ error: { type: 'api_error', message: expect.stringContaining('127.0.0.1:9') } });
+    expect(await answer.json()).toMatchObject({
+      error: { type: 'api_error', message: expect.stringContaining('127.0.0.1:9') },
+    });
     expect(gateway.usage().requests).toBe(0);
   });
 
-  it("once the spend reaches the budget, refuses with 402 billing_error and never calls the upstream", async () => {
+  it('once the spend reaches the budget, refuses with 402 billing_error and never calls the upstream', async () => {
     const setup = await anthropicSetup([{ ...say('x'), usage: { input_tokens: 1_000_000, output_tokens: 0 } }]);
     const { gateway } = await gatewayFor(setup, { budgetUsd: 4 });
     await (await post(gateway, '/v1/messages', { ...message, model: 'claude-opus-5-5' })).text();
@@ -170,7 +248,8 @@ describe('the model gateway', () => {
       type: 'error',
       error: {
         type: 'billing_error',
-        message: "claude-gitlab-flow: this run's model budget of $4 (CLAUDE_FLOW_MAX_BUDGET_USD) is spent ($4.0000 so far); the model gateway refuses further requests",
+        message:
+          "claude-gitlab-flow: this run's model budget of $4 (CLAUDE_FLOW_MAX_BUDGET_USD) is spent ($4.0000 so far); the model gateway refuses further requests",
       },
     });
     expect(setup.upstream.requests).toHaveLength(1);
@@ -190,7 +269,8 @@ describe('the environment', () => {
     expect(readBudget({})).toEqual({ ok: true, budgetUsd: null });
     expect(readBudget({ CLAUDE_FLOW_MAX_BUDGET_USD: '' })).toEqual({ ok: true, budgetUsd: null });
     expect(readBudget({ CLAUDE_FLOW_MAX_BUDGET_USD: '2.50' })).toEqual({ ok: true, budgetUsd: 2.5 });
-    for (const raw of ['0', '-1', 'five', 'Infinity']) expect(readBudget({ CLAUDE_FLOW_MAX_BUDGET_USD: raw })).toMatchObject({ ok: false });
+    for (const raw of ['0', '-1', 'five', 'Infinity'])
+      expect(readBudget({ CLAUDE_FLOW_MAX_BUDGET_USD: raw })).toMatchObject({ ok: false });
   });
 
   it("gives the agent the provider's switches and the gateway, and no credential", async () => {
@@ -206,9 +286,13 @@ describe('the environment', () => {
     });
     const bedrock = await bedrockSetup([say('x')]);
     const { gateway: second } = await gatewayFor(bedrock);
-    expect(Object.keys(second.agentEnv).sort()).toEqual(
-      ['ANTHROPIC_BEDROCK_BASE_URL', 'ANTHROPIC_CUSTOM_HEADERS', 'AWS_REGION', 'CLAUDE_CODE_SKIP_BEDROCK_AUTH', 'CLAUDE_CODE_USE_BEDROCK'],
-    );
+    expect(Object.keys(second.agentEnv).sort()).toEqual([
+      'ANTHROPIC_BEDROCK_BASE_URL',
+      'ANTHROPIC_CUSTOM_HEADERS',
+      'AWS_REGION',
+      'CLAUDE_CODE_SKIP_BEDROCK_AUTH',
+      'CLAUDE_CODE_USE_BEDROCK',
+    ]);
     expect(second.agentEnv.ANTHROPIC_CUSTOM_HEADERS).not.toBe(gateway.agentEnv.ANTHROPIC_CUSTOM_HEADERS);
   });
 });

@@ -15,7 +15,10 @@ describe('model ids', () => {
     ['us.anthropic.claude-opus-4-6-v1', 'claude-opus-4-6'],
     ['claude-sonnet-4@20250514', 'claude-sonnet-4'],
     ['claude-sonnet-4-0', 'claude-sonnet-4'],
-    ['arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0', 'claude-haiku-4-5'],
+    [
+      'arn:aws:bedrock:us-west-2:123456789012:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0',
+      'claude-haiku-4-5',
+    ],
   ])('%s is priced as %s', (id, model) => {
     expect(normaliseModelId(id)).toBe(model);
     expect(priceOf(id)).toMatchObject({ model, known: true });
@@ -31,21 +34,33 @@ describe('cost', () => {
   const tokens = (counts: Partial<ReturnType<typeof noTokens>>) => ({ ...noTokens(), ...counts });
 
   it('matches what Claude Code charges for 3 stand-in calls of 100 in / 20 out on opus-5-5 ($0.0024)', () => {
-    expect(3 * costUsd(priceOf('claude-opus-5-5').price, tokens({ inputTokens: 100, outputTokens: 20 }))).toBeCloseTo(0.0024, 12);
+    expect(3 * costUsd(priceOf('claude-opus-5-5').price, tokens({ inputTokens: 100, outputTokens: 20 }))).toBeCloseTo(
+      0.0024,
+      12
+    );
   });
 
   it('prices cache writes (5-minute and 1-hour) and reads apart', () => {
     const price = priceOf('claude-sonnet-4-5').price;
-    const cost = costUsd(price, tokens({ cacheCreationInputTokens: 1_000_000, cacheCreation1hInputTokens: 400_000, cacheReadInputTokens: 1_000_000 }));
+    const cost = costUsd(
+      price,
+      tokens({
+        cacheCreationInputTokens: 1_000_000,
+        cacheCreation1hInputTokens: 400_000,
+        cacheReadInputTokens: 1_000_000,
+      })
+    );
     expect(cost).toBeCloseTo(0.6 * 3.75 + 0.4 * 6 + 0.3, 10);
   });
 
   it('switches haiku-5-5 to its long-prompt price past 100k prompt tokens', () => {
     const price = priceOf('claude-haiku-5-5').price;
-    expect(costUsd(price, tokens({ inputTokens: 100_000, outputTokens: 1000 }))).toBeCloseTo((100_000 * 0.1 + 1000 * 0.5) / 1e6, 12);
-    expect(costUsd(price, tokens({ inputTokens: 50_000, cacheReadInputTokens: 60_000, outputTokens: 1000 }))).toBeCloseTo(
-      (50_000 * 0.5 + 60_000 * 0.05 + 1000 * 2.5) / 1e6,
-      12,
+    expect(costUsd(price, tokens({ inputTokens: 100_000, outputTokens: 1000 }))).toBeCloseTo(
+      (100_000 * 0.1 + 1000 * 0.5) / 1e6,
+      12
     );
+    expect(
+      costUsd(price, tokens({ inputTokens: 50_000, cacheReadInputTokens: 60_000, outputTokens: 1000 }))
+    ).toBeCloseTo((50_000 * 0.5 + 60_000 * 0.05 + 1000 * 2.5) / 1e6, 12);
   });
 });

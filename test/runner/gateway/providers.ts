@@ -37,14 +37,19 @@ export async function anthropicSetup(script: Script, options: { wrongKey?: boole
 }
 
 /** Workload Identity Federation as the Vertex template sets it up: an external_account file, the ID token in a file. */
-export async function vertexSetup(script: Script, options: { strangerGoogle?: boolean } = {}): Promise<ProviderSetup & { google: GoogleStandIn }> {
+export async function vertexSetup(
+  script: Script,
+  options: { strangerGoogle?: boolean } = {}
+): Promise<ProviderSetup & { google: GoogleStandIn }> {
   const dir = mkdtempSync(join(tmpdir(), 'gateway-vertex-'));
   const idToken = secret('eyJhbGciOiJSUzI1NiJ9.gitlab.');
   const audience = '//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gitlab/providers/gitlab';
   const serviceAccount = 'claude-runner@proj.iam.gserviceaccount.com';
   const google = await startGoogleStandIn({ subjectToken: idToken, audience, serviceAccount });
   // A Google that issues tokens the Vertex stand-in never saw: a credential the upstream refuses.
-  const issuer = options.strangerGoogle ? await startGoogleStandIn({ subjectToken: idToken, audience, serviceAccount }) : google;
+  const issuer = options.strangerGoogle
+    ? await startGoogleStandIn({ subjectToken: idToken, audience, serviceAccount })
+    : google;
   const upstream = await startVertexStandIn({ script, google });
   writeFileSync(join(dir, 'gitlab-id-token'), idToken);
   writeFileSync(
@@ -56,7 +61,7 @@ export async function vertexSetup(script: Script, options: { strangerGoogle?: bo
       token_url: issuer.tokenUrl,
       credential_source: { file: join(dir, 'gitlab-id-token'), format: { type: 'text' } },
       service_account_impersonation_url: issuer.impersonationUrl(serviceAccount),
-    }),
+    })
   );
   return {
     jobEnv: {
@@ -81,7 +86,11 @@ export async function vertexSetup(script: Script, options: { strangerGoogle?: bo
 }
 
 export async function bedrockSetup(script: Script, options: { wrongSecret?: boolean } = {}): Promise<ProviderSetup> {
-  const keys: AwsTestKeys = { accessKeyId: 'ASIATESTGATEWAY00001', secretAccessKey: secret(''), sessionToken: secret('IQoJb3JpZ2luX2VjE') };
+  const keys: AwsTestKeys = {
+    accessKeyId: 'ASIATESTGATEWAY00001',
+    secretAccessKey: secret(''),
+    sessionToken: secret('IQoJb3JpZ2luX2VjE'),
+  };
   const region = 'us-west-2';
   const upstream = await startBedrockStandIn({ script, keys, region });
   const secretAccessKey = options.wrongSecret ? secret('') : keys.secretAccessKey;
