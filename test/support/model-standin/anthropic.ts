@@ -12,15 +12,21 @@ export function startAnthropicStandIn(options: { script: Script; apiKey: string 
     authorize: async (request) =>
       request.headers['x-api-key'] === options.apiKey
         ? null
-        : { status: 401, body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } } },
+        : {
+            status: 401,
+            body: { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } },
+          },
     modelOf: (request) => request.body.model ?? 'claude-opus-5-5',
     writeTurn: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string, request: ModelRequest) => {
       if (request.body.stream !== true) {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(turnMessage(turn, id, model)));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(turnMessage(turn, id, model)));
         return;
       }
       response.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const event of turnEvents(turn, id, model)) response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      for (const event of turnEvents(turn, id, model))
+        response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       response.end();
     },
   });

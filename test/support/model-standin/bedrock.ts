@@ -18,7 +18,8 @@ export interface AwsTestKeys {
 }
 
 const PATH = /^\/model\/([^/]+)\/(invoke-with-response-stream|invoke)$/;
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/;
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -41,8 +42,10 @@ async function verify(request: ModelRequest, raw: Buffer, keys: AwsTestKeys, reg
   if (!match) return denied('Missing Authentication Token');
   const [, keyId, , signedRegion, service, signedHeaders] = match;
   if (keyId !== keys.accessKeyId) return denied('The security token included in the request is invalid.');
-  if (signedRegion !== region || service !== 'bedrock') return denied(`Credential should be scoped to ${region}/bedrock`);
-  if (request.headers['x-amz-security-token'] !== keys.sessionToken) return denied('The security token included in the request is invalid.');
+  if (signedRegion !== region || service !== 'bedrock')
+    return denied(`Credential should be scoped to ${region}/bedrock`);
+  if (request.headers['x-amz-security-token'] !== keys.sessionToken)
+    return denied('The security token included in the request is invalid.');
   const headers: Record<string, string> = {};
   for (const name of signedHeaders!.split(';')) headers[name] = String(request.headers[name] ?? '');
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(headers['x-amz-date'] ?? '');
@@ -61,7 +64,7 @@ async function verify(request: ModelRequest, raw: Buffer, keys: AwsTestKeys, reg
       headers,
       body: raw,
     },
-    { signingDate: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`) },
+    { signingDate: new Date(`${y}-${mo}-${d}T${h}:${mi}:${s}Z`) }
   );
   if (expected.headers.authorization !== request.headers.authorization) {
     return denied('The request signature we calculated does not match the signature you provided.');
@@ -69,7 +72,11 @@ async function verify(request: ModelRequest, raw: Buffer, keys: AwsTestKeys, reg
   return null;
 }
 
-export async function startBedrockStandIn(options: { script: Script; keys: AwsTestKeys; region: string }): Promise<ProviderStandIn> {
+export async function startBedrockStandIn(options: {
+  script: Script;
+  keys: AwsTestKeys;
+  region: string;
+}): Promise<ProviderStandIn> {
   return startProviderStandIn({
     script: options.script,
     route: (method, path) => method === 'POST' && PATH.test(path),
@@ -77,7 +84,9 @@ export async function startBedrockStandIn(options: { script: Script; keys: AwsTe
     modelOf: (request) => decodeURIComponent(PATH.exec(request.path)![1]!),
     writeTurn: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string, request: ModelRequest) => {
       if (request.path.endsWith('/invoke')) {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(turnMessage(turn, id, model)));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(turnMessage(turn, id, model)));
         return;
       }
       response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });

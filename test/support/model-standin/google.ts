@@ -52,7 +52,10 @@ export async function startGoogleStandIn(options: GoogleStandInOptions): Promise
         const form = Object.fromEntries(new URLSearchParams(body));
         exchanges.push({ path, form });
         if (form.subject_token !== options.subjectToken || form.audience !== options.audience) {
-          return json(response, 400, { error: 'invalid_grant', error_description: 'the subject token or audience is wrong' });
+          return json(response, 400, {
+            error: 'invalid_grant',
+            error_description: 'the subject token or audience is wrong',
+          });
         }
         const issued = token('ya29.sts');
         federated.add(issued);
@@ -69,7 +72,9 @@ export async function startGoogleStandIn(options: GoogleStandInOptions): Promise
         exchanges.push({ path, authorization });
         const bearer = /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
         if (!bearer || !federated.has(bearer) || decodeURIComponent(account) !== options.serviceAccount) {
-          return json(response, 403, { error: { code: 403, message: 'Permission denied', status: 'PERMISSION_DENIED' } });
+          return json(response, 403, {
+            error: { code: 403, message: 'Permission denied', status: 'PERMISSION_DENIED' },
+          });
         }
         const issued = token('ya29.sa');
         impersonated.add(issued);

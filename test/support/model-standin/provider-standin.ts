@@ -63,7 +63,7 @@ export async function startProviderStandIn(options: ProviderStandInOptions): Pro
           if (isError(step)) return json(res, step.status, step.body);
           options.writeTurn(res, step, `msg_${index + 1}`, options.modelOf(request), request);
         },
-        (error: unknown) => json(res, 500, { message: String(error) }),
+        (error: unknown) => json(res, 500, { message: String(error) })
       );
     });
   });
@@ -86,8 +86,17 @@ export function turnMessage(turn: ScriptedTurn, id: string, model: string): Reco
   const content = turn.blocks.map((block, index) =>
     block.type === 'text'
       ? { type: 'text', text: block.text }
-      : { type: 'tool_use', id: `toolu_${id}_${index}`, name: block.name, input: block.input },
+      : { type: 'tool_use', id: `toolu_${id}_${index}`, name: block.name, input: block.input }
   );
   const stopReason = turn.blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
-  return { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage };
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage,
+  };
 }

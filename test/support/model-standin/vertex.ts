@@ -7,7 +7,8 @@ import { turnEvents, type ModelRequest, type Script, type ScriptedTurn } from '.
 // POST /v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict (SSE, the
 // Messages API's events) or :rawPredict (one JSON message). Only a token the Google stand-in issued opens it.
 
-const PATH = /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(streamRawPredict|rawPredict)$/;
+const PATH =
+  /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(streamRawPredict|rawPredict)$/;
 
 export async function startVertexStandIn(options: { script: Script; google: GoogleStandIn }): Promise<ProviderStandIn> {
   return startProviderStandIn({
@@ -18,17 +19,22 @@ export async function startVertexStandIn(options: { script: Script; google: Goog
       if (bearer && options.google.accessTokens().includes(bearer)) return null;
       return {
         status: 401,
-        body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } },
+        body: {
+          error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' },
+        },
       };
     },
     modelOf: (request) => PATH.exec(request.path)![3]!,
     writeTurn: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string, request: ModelRequest) => {
       if (request.path.endsWith(':rawPredict')) {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(turnMessage(turn, id, model)));
+        response
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify(turnMessage(turn, id, model)));
         return;
       }
       response.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const event of turnEvents(turn, id, model)) response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      for (const event of turnEvents(turn, id, model))
+        response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
       response.end();
     },
   });
