@@ -34,7 +34,7 @@ export function pushHint(error: unknown): string {
 
 export function claudeHint(text: string): string | undefined {
   // Word boundaries: the CLI's messages name the gateway's random port (127.0.0.1:40375), which may hold "401" or "403".
-  if (/invalid (x-)?api[ -]?key|api key|\/login|authenticat|credentials|security token|unauthori[sz]ed|(?<![:\d])\b401\b/i.test(text)) {
+  if (/invalid (x-)?api[ -]?key|api key|\/login|authenticat|credentials?\b|security token|unauthori[sz]ed|(?<![:\d])\b401\b/i.test(text)) {
     return 'Claude Code could not authenticate: check `ANTHROPIC_API_KEY` (Claude API), the Workload Identity Federation variables (Vertex AI) or the role to assume (Bedrock). See Troubleshooting → Authentication errors.';
   }
   if (/permission|denied|(?<![:\d])\b403\b/i.test(text)) {

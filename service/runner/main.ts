@@ -6,7 +6,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { GitLabHttp } from '../gitlab/http.js';
 import { runClaudeProcess } from './claude-process.js';
 import { readRunnerConfig, secretValues } from './config.js';
-import { startModelGateway } from './gateway-shim.js';
+import { startModelGateway } from './gateway/index.js';
 import { createGit } from './git.js';
 import { createRunnerGitLab } from './gitlab.js';
 import { failureNote } from './note-text.js';

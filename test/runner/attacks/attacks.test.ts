@@ -228,7 +228,7 @@ describe.runIf(claudeBinary)('containment of a hostile model (real Claude Code)'
       .slice(1)
       .map((line) => line.split('=')[0]!)
       .filter((name) => name && !/^(CLAUDE_CODE_[A-Z_]+|CLAUDECODE|CLAUDE_PID|CLAUDE_EFFORT|AI_AGENT|COREPACK_ENABLE_AUTO_PIN|GIT_EDITOR|NoDefaultCurrentDirectoryInExePath|OLDPWD|PWD|SHELL|SHLVL|_)$/.test(name));
-    expect(new Set(names)).toEqual(new Set(['PATH', 'HOME', 'CLAUDE_CONFIG_DIR', 'TMPDIR', 'DISABLE_AUTOUPDATER', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY']));
+    expect(new Set(names)).toEqual(new Set(['PATH', 'HOME', 'CLAUDE_CONFIG_DIR', 'TMPDIR', 'DISABLE_AUTOUPDATER', 'ANTHROPIC_BASE_URL', 'ANTHROPIC_API_KEY', 'ANTHROPIC_CUSTOM_HEADERS']));
     expect(existsSync(join(checkoutDir, 'pwned.txt'))).toBe(false);
     expect(existsSync(join(checkoutDir, '.git', 'hooks', 'post-checkout'))).toBe(false);
     expect(readdirSync(result.drop)).toEqual([]);
