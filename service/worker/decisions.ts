@@ -21,8 +21,12 @@ export function chooseRef(request: FlowRequest): RefChoice {
   return { ref: noteable.sourceBranch, reason: 'open merge request' };
 }
 
-export type AuthorDecision = { allowed: true } | { allowed: false; reason: string };
+export type AuthorDecision =
+  | { allowed: true }
+  /** `belowAccessLevel`: a member in good standing whose role is too low (told once per thread, item 6). */
+  | { allowed: false; reason: string; belowAccessLevel?: boolean };
 
+/** Fails closed: a record that does not say it is a human, active, active member is not trusted. */
 export function decideAuthor(input: {
   authorId: number;
   self: GitLabUser;
@@ -30,14 +34,21 @@ export function decideAuthor(input: {
   member: GitLabMember | null;
   minAccessLevel: number;
 }): AuthorDecision {
+  const { user, member } = input;
   if (input.authorId === input.self.id) return { allowed: false, reason: 'the author is this service' };
-  if (!input.user) return { allowed: false, reason: 'the author is unknown to GitLab' };
-  if (input.user.bot) return { allowed: false, reason: 'the author is a bot user' };
-  if (input.user.state !== 'active') return { allowed: false, reason: `the author's account is ${input.user.state}` };
-  if (!input.member) return { allowed: false, reason: 'the author is not a member of the project' };
-  if (input.member.state && input.member.state !== 'active') return { allowed: false, reason: `the author's membership is ${input.member.state}` };
-  if (input.member.access_level < input.minAccessLevel) {
-    return { allowed: false, reason: `the author's access level ${input.member.access_level} is below ${input.minAccessLevel}` };
+  if (!user) return { allowed: false, reason: 'the author is unknown to GitLab' };
+  if (user.bot !== false) return { allowed: false, reason: user.bot ? 'the author is a bot user' : 'GitLab did not say whether the author is a bot' };
+  if (user.state !== 'active') return { allowed: false, reason: `the author's account is ${user.state ?? 'of unknown state'}` };
+  if (!member) return { allowed: false, reason: 'the author is not a member of the project' };
+  if (member.membership_state !== 'active') {
+    return { allowed: false, reason: `the author's membership is ${member.membership_state ?? 'of unknown state'}` };
+  }
+  if (member.access_level < input.minAccessLevel) {
+    return {
+      allowed: false,
+      reason: `the author's access level ${member.access_level} is below ${input.minAccessLevel}`,
+      belowAccessLevel: true,
+    };
   }
   return { allowed: true };
 }

@@ -14,6 +14,9 @@ import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } fro
 import { budgetNote, queuedNote, stalledNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
 import { findRunPipeline, findTrackingNote } from './reconcile.js';
 import { RunLocks, type RunLockHold } from './run-lock.js';
+import { projectRefusal, SHARED_SECRET } from '../project-access.js';
+import { readThreadFacts } from './thread-facts.js';
+import { verifyMention } from './verify-mentions.js';
 
 // From a queued request to a pipeline (design §3). Every step is resumable: the run's state lives in
 // the coordination store, so any instance, on any redelivery, continues where the last attempt stopped,
@@ -22,6 +25,7 @@ import { RunLocks, type RunLockHold } from './run-lock.js';
 export type WorkerConfig = Pick<
   Config,
   'gitlabUrl' | 'triggerToken' | 'debounceMs' | 'maxConcurrentPipelines' | 'minAccessLevel' | 'threadRunBudget' | 'threadRunWindowMs' | 'slotLeaseMs'
+  | 'triggerPhrase' | 'allowConfidential' | 'allowedProjects' | 'scopedWebhookSecrets' | 'authorRunsPerDay' | 'projectRunsPerDay'
 >;
 
 export interface WorkerDeps {
@@ -280,8 +284,14 @@ class Worker {
   private async announceClaimed(run: RunRecord, log: Logger, hold: RunLockHold): Promise<RunRecord | null> {
     const { store, clock, gitlab } = this.deps;
     const runId = run.runId;
-    const request = runRequest(run);
-    const allowed = await this.authorisedMentions(run, log);
+    const verified = await this.confirmedMentions(run, log);
+    if (verified.length === 0) {
+      await store.updateRun(runId, { state: 'skipped', error: 'GitLab does not confirm the mentions' }, clock.now(), ['claimed']);
+      log.warn('GitLab does not confirm any mention of this run: nothing runs, nothing is posted');
+      return null;
+    }
+    const request = runRequest({ ...run, mentions: verified });
+    const allowed = await this.authorisedMentions({ ...run, mentions: verified }, log);
     if (allowed.length === 0) {
       await store.updateRun(runId, { state: 'skipped', error: 'no authorised author' }, clock.now(), ['claimed']);
       log.warn('no mention in this run comes from an authorised author: nothing runs, nothing is posted');
@@ -320,6 +330,30 @@ class Worker {
     }
     log.info({ trackingNoteId: tracking.noteId, notes: allowed.map((m) => m.noteId) }, 'run announced in the thread');
     return { ...run, ...patch, updatedAt: now };
+  }
+
+  /**
+   * The run's mentions as GitLab's API has them (thread-facts.ts, verify-mentions.ts), in a project the
+   * service serves; the rest are dropped, in the log only (a forged payload gets no answer).
+   */
+  private async confirmedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
+    const { gitlab, config } = this.deps;
+    const read = await readThreadFacts(gitlab, runRequest(run), run.mentions.map((mention) => mention.noteId));
+    if (!read.found) {
+      log.warn({ reason: read.reason }, 'mentions dropped: GitLab does not confirm their thread');
+      return [];
+    }
+    const { project } = read.facts;
+    const options = { triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, claimedAt: run.createdAt };
+    const confirmed: PendingMention[] = [];
+    for (const mention of run.mentions) {
+      const identity = { id: project.id, path: project.path_with_namespace };
+      const refused = projectRefusal(identity, mention.request.webhookSecret ?? SHARED_SECRET, config);
+      const verdict = refused ? { ok: false as const, noteId: mention.noteId, reason: refused } : verifyMention(mention, read.facts, options);
+      if (verdict.ok) confirmed.push(verdict.mention);
+      else log.warn({ noteId: verdict.noteId, reason: verdict.reason }, 'mention dropped: GitLab does not confirm what the webhook said');
+    }
+    return confirmed;
   }
 
   private async authorisedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
@@ -458,7 +492,7 @@ class Worker {
     log.info({ releasedRun: released }, 'pipeline finished: slot released');
     await this.drainProject(event.projectId, log);
     // Last, and retried (the whole hook, which is idempotent) when GitLab fails transiently.
-    await closeOutEndedPipeline(this.deps.gitlab, event, log);
+    await closeOutEndedPipeline(this.deps.gitlab, store, event, log);
     return { kind: 'ack' };
   }
 

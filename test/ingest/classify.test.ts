@@ -501,16 +501,18 @@ describe('pipeline events', () => {
     expect(classify('Pipeline Hook', fixture('pipeline'))).toEqual({ kind: 'ignore', reason: 'pipeline 31 was not triggered by claude-gitlab-flow (no AI_FLOW_EVENT)' });
   });
 
-  it('reports a pipeline of ours with its variables', () => {
-    const payload = pipelinePayload({ projectId: 5, projectPath: 'gitlab-org/gitlab-test', pipelineId: 99, status: 'failed', variables: ours });
+  it('reports a pipeline of ours, keeping only the variables the worker reads, un-escaped', () => {
+    const variables = { ...ours, AI_FLOW_CONTEXT: '{"version":1,"t":"$${GITLAB_TOKEN} $$$$"}', OTHER_SECRET: 'x' };
+    const payload = pipelinePayload({ projectId: 5, projectPath: 'gitlab-org/gitlab-test', pipelineId: 99, status: 'failed', variables });
     expect(classify('Pipeline Hook', payload)).toEqual({
       kind: 'pipeline',
       event: {
         projectId: 5,
+        projectPath: 'gitlab-org/gitlab-test',
         pipelineId: 99,
         status: 'failed',
         url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/99',
-        variables: ours,
+        variables: { AI_FLOW_EVENT: 'mention', AI_FLOW_CONTEXT: '{"version":1,"t":"${GITLAB_TOKEN} $$"}' },
         deliveryId: 'delivery-1',
       },
     });
@@ -520,7 +522,15 @@ describe('pipeline events', () => {
     const payload = withField(fixture('pipeline'), 'object_attributes.variables', [{ key: 'AI_FLOW_EVENT', value: 'mention' }, { key: 'NESTOR_PROD_ENVIRONMENT', value: 'us-west-1' }]);
     expect(classify('Pipeline Hook', payload)).toEqual({
       kind: 'pipeline',
-      event: { projectId: 1, pipelineId: 31, status: 'success', url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31', variables: { AI_FLOW_EVENT: 'mention', NESTOR_PROD_ENVIRONMENT: 'us-west-1' }, deliveryId: 'delivery-1' },
+      event: {
+        projectId: 1,
+        projectPath: 'gitlab-org/gitlab-test',
+        pipelineId: 31,
+        status: 'success',
+        url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
+        variables: { AI_FLOW_EVENT: 'mention' },
+        deliveryId: 'delivery-1',
+      },
     });
   });
 

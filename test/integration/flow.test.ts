@@ -167,7 +167,7 @@ describe('who may trigger', () => {
   });
 
   it('honours MIN_ACCESS_LEVEL', async () => {
-    world = await startFlowWorld({ env: { MIN_ACCESS_LEVEL: '20' } });
+    world = await startFlowWorld({ env: { MIN_ACCESS_LEVEL: '20', ALLOW_LOW_ACCESS_LEVEL: 'true' } });
     const { gitlab, project, users } = world;
     const issue = gitlab.addIssue(project.id, { title: 'Reporter ok', authorId: users.dana.id });
     gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: '@claude go', authorId: users.rita.id });
