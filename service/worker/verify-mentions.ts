@@ -36,7 +36,13 @@ export function verifyMention(mention: PendingMention, facts: ThreadFacts, optio
   const { project, noteable } = facts;
   if (project.id !== claimed.project.id) return drop(`GitLab answered for project ${project.id}`);
   if (!project.default_branch) return drop(`project ${project.path_with_namespace} has no default branch (empty repository)`);
-  if (noteable.type === 'MergeRequest' && noteable.targetProjectId !== project.id) return drop('the merge request targets another project');
+  if (noteable.type === 'MergeRequest') {
+    if (noteable.targetProjectId !== project.id) return drop('the merge request targets another project');
+    // A merge request's source never changes: a webhook that says otherwise was not sent by GitLab.
+    if (noteable.sourceProjectId !== claimed.noteable.sourceProjectId || noteable.sourceBranch !== claimed.noteable.sourceBranch) {
+      return drop("the merge request's source project or branch differs from the webhook's");
+    }
+  }
   const request: FlowRequest = {
     ...claimed,
     project: { id: project.id, path: project.path_with_namespace, defaultBranch: project.default_branch, webUrl: project.web_url },
@@ -57,16 +63,19 @@ export function verifyMention(mention: PendingMention, facts: ThreadFacts, optio
 }
 
 /**
- * The text to run: GitLab's. When it differs from the webhook's, it counts only if GitLab dates the note's
- * last edit after the webhook's and no later than the claim (an edit whose own hook had not arrived yet);
- * otherwise the webhook said something GitLab never had. Timestamps compare in whole seconds, as hooks carry them.
+ * The text to run: GitLab's. When it differs from the webhook's, it counts only as an edit whose own hook
+ * had not arrived by the claim: the webhook's version is dated within the note's life (not before GitLab
+ * created it, as a made-up payload would be), and GitLab dates the last edit after it and no later than the
+ * claim. Otherwise the webhook said something GitLab never had. Whole seconds, as hooks carry them.
  */
 function confirmedBody(claimed: FlowRequest, note: GitLabNote, options: VerifyOptions): string | null {
   if (note.body === claimed.note.body) return note.body;
+  const createdAt = secondsOf(note.created_at);
   const editedAt = secondsOf(note.updated_at);
   const hookSaw = secondsOf(claimed.note.updatedAt);
-  if (editedAt === null || hookSaw === null) return null;
-  return editedAt > hookSaw && editedAt <= Math.floor(options.claimedAt / 1000) ? note.body : null;
+  if (createdAt === null || editedAt === null || hookSaw === null) return null;
+  const editedBeforeClaim = editedAt > hookSaw && editedAt <= Math.floor(options.claimedAt / 1000);
+  return hookSaw >= createdAt && editedBeforeClaim ? note.body : null;
 }
 
 function isoOf(value: string): string | null {
