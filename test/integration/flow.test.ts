@@ -77,6 +77,28 @@ describe('a mention on an issue', () => {
   });
 });
 
+describe('$ in what people write', () => {
+  it('reaches the job literally (GitLab would expand it), and the hook that reads it back still closes the note', async () => {
+    world = await startFlowWorld();
+    const { gitlab, project, users } = world;
+    gitlab.addCiVariable(project.id, 'GITLAB_TOKEN', 'glpat-project-secret');
+    const title = 'Crash in ${GITLAB_TOKEN} costs $$5';
+    const issue = gitlab.addIssue(project.id, { title, authorId: users.dana.id });
+    const body = '@claude why does $GITLAB_TOKEN print ${HOME}?';
+    gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body, authorId: users.dana.id });
+    const [pipeline] = await eventually('a pipeline', () => gitlab.pipelines(project.id)[0] && gitlab.pipelines(project.id));
+    const seen = pipeline!.jobVariables;
+    expect(seen.AI_FLOW_INPUT).toBe(body);
+    expect(contextOf(seen).noteable.title).toBe(title);
+    expect(JSON.stringify(seen)).not.toContain('glpat-project-secret');
+
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    await eventually('the tracking note naming the pipeline', () => gitlab.notes(project.id, spec).some((n) => n.body.includes(`#${pipeline!.id}`)));
+    await gitlab.finishPipeline(project.id, pipeline!.id, 'failed');
+    await eventually('a closed-out note', () => gitlab.notes(project.id, spec).find((n) => n.authorUsername === 'claude-bot' && isClosedOut(n.body)));
+  });
+});
+
 describe('coalescing and idempotency', () => {
   it('turns a burst in one thread into one pipeline carrying every input in order', async () => {
     world = await startFlowWorld({ env: { DEBOUNCE_MS: '600' } });
