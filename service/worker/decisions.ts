@@ -80,6 +80,9 @@ export function pipelineVariables(
       source_project_id: request.noteable.sourceProjectId,
       fork: request.noteable.fork,
       commit_sha: request.noteable.commitSha,
+      // From GitLab's API (the worker read it): the runner answers a confidential issue in the thread only.
+      confidential: request.noteable.confidential,
+      head_sha: request.noteable.headSha ?? null,
     },
     // A note without a discussion (only in GitLab's documented examples) is answered in a new one.
     discussion_id: request.note.discussionId ?? trackingDiscussionId,

@@ -16,8 +16,9 @@ export function queuedNote(runId: string, position: number, limit: number): stri
   );
 }
 
-export function triggeredNote(runId: string, pipelineId: number, pipelineUrl: string, ref: string): string {
-  return trackingNoteBody(`🤖 Claude is on it: [pipeline #${pipelineId}](${pipelineUrl}) on \`${ref}\`. This note will carry the answer.`, { runId });
+export function triggeredNote(runId: string, pipelineId: number, pipelineUrl: string, ref: string, options: { confidential?: boolean } = {}): string {
+  const why = options.confidential ? ' This issue is confidential, so Claude answers here only: no branch, no merge request.' : '';
+  return trackingNoteBody(`🤖 Claude is on it: [pipeline #${pipelineId}](${pipelineUrl}) on \`${ref}\`. This note will carry the answer.${why}`, { runId });
 }
 
 export function budgetNote(runId: string, budget: number): string {

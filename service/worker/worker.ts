@@ -169,7 +169,11 @@ class Worker {
     await store.updateRun(run.runId, { state: 'skipped', error: 'thread run budget reached' }, clock.now(), ['claimed']);
     log.warn({ runId: run.runId, budget: config.threadRunBudget }, 'thread run budget reached: no pipeline');
     const request = runRequest(run);
-    await this.bestEffort(log, 'post budget note', () => gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, budgetNote(run.runId, config.threadRunBudget)));
+    await this.bestEffort(log, 'post budget note', () =>
+      gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, budgetNote(run.runId, config.threadRunBudget), {
+        internal: request.note.internal,
+      }),
+    );
     return { kind: 'ack' };
   }
 
@@ -309,7 +313,9 @@ class Worker {
       if (!tracking) {
         await hold.confirm();
         try {
-          const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
+          // Internal when the trigger note is (only then may it run, with ALLOW_CONFIDENTIAL=true).
+          const internal = { internal: last.request.note.internal };
+          const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId), internal);
           tracking = { noteId: note.id, discussionId: note.discussionId };
         } catch (error) {
           if (isTransient(error)) throw error;
@@ -459,7 +465,13 @@ class Worker {
     if (trackingDiscussionId) {
       const trackingNoteId = run.trackingNoteId;
       await this.bestEffort(log, 'update tracking note', () =>
-        gitlab.editThreadNote(request.project.id, request.noteable, trackingDiscussionId, trackingNoteId, triggeredNote(runId, pipeline.id, pipeline.web_url, ref)),
+        gitlab.editThreadNote(
+          request.project.id,
+          request.noteable,
+          trackingDiscussionId,
+          trackingNoteId,
+          triggeredNote(runId, pipeline.id, pipeline.web_url, ref, { confidential: request.noteable.confidential }),
+        ),
       );
     }
   }

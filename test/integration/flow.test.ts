@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
 import { isClosedOut, SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
-import { noteOnIssuePayload } from '../support/payloads.js';
+import { noteOnIssuePayload, webhookHeaders } from '../support/payloads.js';
 import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 
 // From a GitLab comment to a pipeline, end to end: the stand-in GitLab posts real Note Hooks to the
@@ -207,7 +207,50 @@ describe('who may trigger', () => {
     world = await startFlowWorld({ env: { ALLOW_CONFIDENTIAL: 'true' } });
     const allowed = world.gitlab.addIssue(world.project.id, { title: 'Secret', authorId: world.users.dana.id, confidential: true });
     world.gitlab.addNote(world.project.id, { type: 'Issue', iid: allowed.iid }, { body: '@claude look', authorId: world.users.dana.id });
-    await eventually('a pipeline for a confidential issue when allowed', () => world.gitlab.pipelines(world.project.id).length === 1);
+    const [pipeline] = await eventually('a pipeline for a confidential issue when allowed', () => world.gitlab.pipelines(world.project.id).length === 1 && world.gitlab.pipelines(world.project.id));
+    expect(contextOf(pipeline!.variables).noteable.confidential).toBe(true);
+    const tracking = await eventually('the tracking note naming the pipeline', () =>
+      world.gitlab.notes(world.project.id, { type: 'Issue', iid: allowed.iid }).find((n) => n.body.includes(`#${pipeline!.id}`)),
+    );
+    expect(tracking.body).toContain('This issue is confidential, so Claude answers here only: no branch, no merge request.');
+  });
+
+  it('answers an internal note with an internal tracking note, only with ALLOW_CONFIDENTIAL=true', async () => {
+    world = await startFlowWorld({ env: { ALLOW_CONFIDENTIAL: 'true' } });
+    const { gitlab, project, users } = world;
+    const issue = gitlab.addIssue(project.id, { title: 'Open issue', authorId: users.dana.id });
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    gitlab.addNote(project.id, spec, { body: '@claude look, internally', authorId: users.dana.id, internal: true });
+    const [pipeline] = await eventually('a pipeline', () => gitlab.pipelines(project.id)[0] && gitlab.pipelines(project.id));
+    const context = contextOf(pipeline!.variables);
+    expect(context.noteable.confidential).toBe(false);
+    const tracking = gitlab.notes(project.id, spec).find((n) => n.id === context.tracking_note_id);
+    expect(tracking?.internal).toBe(true);
+  });
+
+  it('drops an internal note whose webhook says it is public, without ALLOW_CONFIDENTIAL', async () => {
+    world = await startFlowWorld();
+    const { gitlab, project, users } = world;
+    const issue = gitlab.addIssue(project.id, { title: 'Open issue', authorId: users.dana.id });
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    const note = gitlab.addNote(project.id, spec, { body: '@claude look', authorId: users.dana.id, internal: true, hook: false });
+    const payload = noteOnIssuePayload({
+      projectId: project.id,
+      projectPath: project.path,
+      projectWebUrl: project.webUrl,
+      defaultBranch: 'main',
+      issueIid: issue.iid,
+      noteId: note.id,
+      discussionId: note.discussionId,
+      body: '@claude look',
+      author: { id: users.dana.id, username: 'dana' },
+    });
+    const response = await fetch(`${world.service.url}/webhooks/gitlab`, { method: 'POST', headers: webhookHeaders('Note Hook'), body: JSON.stringify(payload) });
+    expect(response.status).toBe(202);
+    await eventually('the mention to be dropped', () => world.logs().find((l) => l.message?.toString().startsWith('mention dropped') && l.noteId === note.id));
+    await quiet(300);
+    expect(gitlab.pipelines(project.id)).toHaveLength(0);
+    expect(gitlab.notes(project.id, spec)).toHaveLength(1);
   });
 });
 
