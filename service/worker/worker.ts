@@ -10,8 +10,18 @@ import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
 import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '../store/types.js';
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { closeOutEndedPipeline } from './close-out.js';
-import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
-import { budgetNote, queuedNote, stalledNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
+import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest, type AuthorDecision } from './decisions.js';
+import { returnDailyRun, takeDailyRun } from './daily-budget.js';
+import {
+  accessRefusedNote,
+  budgetNote,
+  dailyBudgetNote,
+  queuedNote,
+  stalledNote,
+  startingNote,
+  triggeredNote,
+  triggerFailedNote,
+} from './messages.js';
 import { findRunPipeline, findTrackingNote } from './reconcile.js';
 import { RunLocks, type RunLockHold } from './run-lock.js';
 import { projectRefusal, SHARED_SECRET } from '../project-access.js';
@@ -52,6 +62,9 @@ class StopRequested extends Error {}
  */
 export const MAX_STALLED_RESUMES = 3;
 const MIN_STALLED_AGE_MS = 3600_000;
+
+/** How long a thread remembers that an author below MIN_ACCESS_LEVEL was told who may ask. */
+const ACCESS_REFUSAL_MEMORY_MS = 90 * 24 * 3600_000;
 
 /** Longer than any pipeline's slot lease, so a late attempt still finds the mark. */
 const FINISHED_MARK_TTL_MS = 7 * 24 * 3600_000;
@@ -295,13 +308,24 @@ class Worker {
       return null;
     }
     const request = runRequest({ ...run, mentions: verified });
-    const allowed = await this.authorisedMentions({ ...run, mentions: verified }, log);
+    const { allowed, belowAccessLevel } = await this.authorisedMentions({ ...run, mentions: verified }, log);
+    await this.tellBelowAccessLevel(run, belowAccessLevel, log);
     if (allowed.length === 0) {
       await store.updateRun(runId, { state: 'skipped', error: 'no authorised author' }, clock.now(), ['claimed']);
-      log.warn('no mention in this run comes from an authorised author: nothing runs, nothing is posted');
+      log.warn('no mention in this run comes from an authorised author: nothing runs');
       return null;
     }
     const last = allowed.at(-1) as PendingMention;
+    const overBudget = await this.dailyBudgetRefusal(run, last.request);
+    if (overBudget) {
+      await store.updateRun(runId, { state: 'skipped', error: 'daily run budget reached' }, clock.now(), ['claimed']);
+      log.warn({ authorId: last.request.author.id }, 'daily run budget reached: no pipeline');
+      const { project, noteable, note } = last.request;
+      await this.bestEffort(log, 'post daily budget note', () =>
+        gitlab.replyInThread(project.id, noteable, note.discussionId, overBudget, { internal: note.internal }),
+      );
+      return null;
+    }
     // The reactions go out while the tracking note is posted: nothing depends on them.
     const awards = Promise.all(
       allowed.map((mention) => this.bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'))),
@@ -362,10 +386,11 @@ class Worker {
     return confirmed;
   }
 
-  private async authorisedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
+  /** The mentions whose authors may run Claude, and, per author below MIN_ACCESS_LEVEL, their last mention. */
+  private async authorisedMentions(run: RunRecord, log: Logger): Promise<{ allowed: PendingMention[]; belowAccessLevel: PendingMention[] }> {
     const { gitlab, config } = this.deps;
     const self = await this.selfUser();
-    const decisions = new Map<number, boolean>();
+    const decisions = new Map<number, AuthorDecision>();
     for (const mention of run.mentions) {
       const authorId = mention.request.author.id;
       if (!decisions.has(authorId)) {
@@ -375,10 +400,55 @@ class Worker {
         ]);
         const decision = decideAuthor({ authorId, self, user, member, minAccessLevel: config.minAccessLevel });
         if (!decision.allowed) log.warn({ authorId, author: mention.request.author.username, reason: decision.reason }, 'mention not authorised');
-        decisions.set(authorId, decision.allowed);
+        decisions.set(authorId, decision);
       }
     }
-    return run.mentions.filter((mention) => decisions.get(mention.request.author.id));
+    const decisionOf = (mention: PendingMention) => decisions.get(mention.request.author.id) as AuthorDecision;
+    const lastByLowAuthor = new Map<number, PendingMention>();
+    for (const mention of run.mentions) {
+      const decision = decisionOf(mention);
+      if (!decision.allowed && decision.belowAccessLevel) lastByLowAuthor.set(mention.request.author.id, mention);
+    }
+    return { allowed: run.mentions.filter((mention) => decisionOf(mention).allowed), belowAccessLevel: [...lastByLowAuthor.values()] };
+  }
+
+  /**
+   * One short reply per thread and author to members below MIN_ACCESS_LEVEL (silence looks broken).
+   * Non-members, blocked users and bots get nothing: they are not told who may ask.
+   */
+  private async tellBelowAccessLevel(run: RunRecord, mentions: PendingMention[], log: Logger): Promise<void> {
+    const { store, clock, gitlab, config } = this.deps;
+    for (const mention of mentions) {
+      const { request } = mention;
+      const key = `access-refused:${run.threadKey}:${request.author.id}`;
+      if (!(await store.rememberOnce(key, clock.now(), ACCESS_REFUSAL_MEMORY_MS))) continue;
+      const body = accessRefusedNote(request.author.username, config.minAccessLevel);
+      try {
+        await gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, body, { internal: request.note.internal });
+        log.info({ authorId: request.author.id }, 'told a member below MIN_ACCESS_LEVEL who may ask');
+      } catch (error) {
+        // Not said: let a retry (or the next mention) say it.
+        await store.forget(key).catch(() => undefined);
+        if (isTransient(error)) throw error;
+        log.warn({ err: (error as Error).message }, 'could not tell a member below MIN_ACCESS_LEVEL who may ask');
+      }
+    }
+  }
+
+  /**
+   * The run's author's and the project's runs today, counted once per run (a retry of this step does not
+   * count again). Null when both had room; otherwise the note that says which is spent and until when.
+   */
+  private async dailyBudgetRefusal(run: RunRecord, request: FlowRequest): Promise<string | null> {
+    const { store, clock, config } = this.deps;
+    const now = clock.now();
+    if (!(await store.rememberOnce(`daily-run-counted:${run.runId}`, now, 2 * 24 * 3600_000))) return null;
+    const author = await takeDailyRun(store, `author:${request.author.id}`, config.authorRunsPerDay, now);
+    if (!author.taken) return dailyBudgetNote(run.runId, { author: request.author.username }, config.authorRunsPerDay, author.resetsAt);
+    const project = await takeDailyRun(store, `project:${run.projectId}`, config.projectRunsPerDay, now);
+    if (project.taken) return null;
+    await returnDailyRun(store, author);
+    return dailyBudgetNote(run.runId, { project: request.project.path }, config.projectRunsPerDay, project.resetsAt);
   }
 
   private async waitForSlot(run: RunRecord, log: Logger, holdMs: number): Promise<boolean> {

@@ -162,7 +162,6 @@ describe('coalescing and idempotency', () => {
 describe('who may trigger', () => {
   it.each([
     ['a non-member', 'mallory'],
-    ['a Reporter (below MIN_ACCESS_LEVEL 30)', 'rita'],
     ['a bot user', 'renovate'],
     ['the service itself', 'bot'],
   ] as const)('%s gets no pipeline and no reply', async (_label, who) => {
@@ -175,6 +174,27 @@ describe('who may trigger', () => {
     // Only the trigger note itself: no 👀, no tracking reply.
     expect(gitlab.notes(project.id, { type: 'Issue', iid: issue.iid })).toHaveLength(1);
     expect(gitlab.awardEmoji(project.id, { type: 'Issue', iid: issue.iid })).toHaveLength(0);
+  });
+
+  it('a Reporter (below MIN_ACCESS_LEVEL 30) gets no pipeline and one reply per thread saying who may ask', async () => {
+    world = await startFlowWorld();
+    const { gitlab, project, users } = world;
+    const issue = gitlab.addIssue(project.id, { title: 'Who', authorId: users.dana.id });
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    const first = gitlab.addNote(project.id, spec, { body: '@claude do something', authorId: users.rita.id });
+    const refusals = () => gitlab.notes(project.id, spec).filter((n) => n.authorUsername === 'claude-bot');
+    await eventually('a reply to rita', () => refusals().length === 1);
+    expect(refusals()[0]?.body).toContain('@rita, only project members with at least the Developer role can ask Claude here.');
+    expect(refusals()[0]?.discussionId).toBe(first.discussionId);
+    // Again in the same thread: no second reply. In another thread: one there.
+    gitlab.addNote(project.id, spec, { body: '@claude please?', authorId: users.rita.id, discussionId: first.discussionId });
+    gitlab.addNote(project.id, spec, { body: '@claude elsewhere', authorId: users.rita.id });
+    await eventually('a reply in the second thread', () => refusals().length === 2);
+    await quiet(1200);
+    expect(refusals()).toHaveLength(2);
+    expect(new Set(refusals().map((n) => n.discussionId)).size).toBe(2);
+    expect(gitlab.pipelines(project.id)).toHaveLength(0);
+    expect(gitlab.awardEmoji(project.id, spec)).toHaveLength(0);
   });
 
   it('checks membership again in the worker: removed while waiting means no run', async () => {
@@ -251,6 +271,43 @@ describe('who may trigger', () => {
     await quiet(300);
     expect(gitlab.pipelines(project.id)).toHaveLength(0);
     expect(gitlab.notes(project.id, spec)).toHaveLength(1);
+  });
+});
+
+describe('daily budgets', () => {
+  const tomorrow = () => {
+    const next = new Date();
+    next.setUTCHours(24, 0, 0, 0);
+    return `${next.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  };
+
+  it('an author over AUTHOR_RUNS_PER_DAY is told in the thread when the next run is possible', async () => {
+    world = await startFlowWorld({ env: { AUTHOR_RUNS_PER_DAY: '1' } });
+    const { gitlab, project, users } = world;
+    const [a, b] = [1, 2].map((i) => gitlab.addIssue(project.id, { title: `Budget ${i}`, authorId: users.dana.id }));
+    gitlab.addNote(project.id, { type: 'Issue', iid: a!.iid }, { body: '@claude one', authorId: users.dana.id });
+    await eventually('a pipeline', () => gitlab.pipelines(project.id).length === 1);
+    gitlab.addNote(project.id, { type: 'Issue', iid: b!.iid }, { body: '@claude two', authorId: users.dana.id });
+    const note = await eventually('the budget note', () => gitlab.notes(project.id, { type: 'Issue', iid: b!.iid }).find((n) => n.authorUsername === 'claude-bot'));
+    expect(note.body).toContain('Claude has already run 1 times today for @dana (AUTHOR_RUNS_PER_DAY)');
+    expect(note.body).toContain(`The next run is possible from ${tomorrow()}.`);
+    expect(isClosedOut(note.body)).toBe(true);
+    await quiet(500);
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
+  });
+
+  it('a project over PROJECT_RUNS_PER_DAY is told too', async () => {
+    world = await startFlowWorld({ env: { PROJECT_RUNS_PER_DAY: '1', AUTHOR_RUNS_PER_DAY: '1' } });
+    const { gitlab, project, users } = world;
+    const erin = gitlab.addUser({ username: 'erin' });
+    gitlab.addMember(project.id, erin.id, 30);
+    const [a, b] = [1, 2].map((i) => gitlab.addIssue(project.id, { title: `Budget ${i}`, authorId: users.dana.id }));
+    gitlab.addNote(project.id, { type: 'Issue', iid: a!.iid }, { body: '@claude one', authorId: erin.id });
+    await eventually('a pipeline', () => gitlab.pipelines(project.id).length === 1);
+    gitlab.addNote(project.id, { type: 'Issue', iid: b!.iid }, { body: '@claude two', authorId: users.dana.id });
+    const note = await eventually('the budget note', () => gitlab.notes(project.id, { type: 'Issue', iid: b!.iid }).find((n) => n.authorUsername === 'claude-bot'));
+    expect(note.body).toContain('Claude has already run 1 times today in acme/app (PROJECT_RUNS_PER_DAY)');
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
   });
 });
 
