@@ -33,7 +33,13 @@ export interface NoteableRef {
 
 export interface NoteRef {
   id: number;
-  body: string;
+  /**
+   * The note's text once the worker read it from GitLab (a run's verified mentions); null at rest (queue
+   * messages, pending mentions), where only `bodyDigest` travels.
+   */
+  body: string | null;
+  /** noteDigest of the text the webhook announced. */
+  bodyDigest: string;
   /** ISO 8601 UTC. */
   createdAt: string;
   updatedAt: string;

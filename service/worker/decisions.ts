@@ -93,7 +93,8 @@ export function pipelineVariables(
     position: request.note.position ?? null,
   };
   return {
-    AI_FLOW_INPUT: boundedInput(mentions.map((mention) => mention.request.note.body)),
+    // Verified mentions carry GitLab's text (verify-mentions.ts).
+    AI_FLOW_INPUT: boundedInput(mentions.map((mention) => mention.request.note.body ?? '')),
     AI_FLOW_CONTEXT: JSON.stringify(context),
     AI_FLOW_EVENT: request.event,
     AI_FLOW_THREAD: threadSlug(request, context.discussion_id),
@@ -120,6 +121,11 @@ function boundedInput(bodies: string[]): string {
   if (joined.length <= MAX_INPUT_CHARS) return joined;
   const notice = `\n\n[claude-gitlab-flow: ${joined.length - MAX_INPUT_CHARS} more characters cut; the runner reads the notes in full]`;
   return joined.slice(0, MAX_INPUT_CHARS - notice.length) + notice;
+}
+
+/** Mentions as they may stay at rest once their text is in a pipeline: without the text (the runner reads notes by id). */
+export function withoutBodies(mentions: PendingMention[]): PendingMention[] {
+  return mentions.map((mention) => ({ ...mention, request: { ...mention.request, note: { ...mention.request.note, body: null } } }));
 }
 
 /** The request whose thread and noteable a run answers in: its last mention's. */

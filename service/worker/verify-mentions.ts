@@ -2,6 +2,7 @@ import type { FlowRequest } from '../domain.js';
 import type { GitLabNote } from '../gitlab/api.js';
 import { parseGitlabTimestamp } from '../ingest/timestamps.js';
 import { containsTriggerPhrase } from '../ingest/trigger-phrase.js';
+import { noteDigest } from '../note-digest.js';
 import type { PendingMention } from '../store/types.js';
 import type { ThreadFacts } from './thread-facts.js';
 
@@ -50,6 +51,7 @@ export function verifyMention(mention: PendingMention, facts: ThreadFacts, optio
     note: {
       ...claimed.note,
       body,
+      bodyDigest: noteDigest(body),
       createdAt: isoOf(note.created_at) ?? claimed.note.createdAt,
       updatedAt: isoOf(note.updated_at) ?? claimed.note.updatedAt,
       internal,
@@ -69,7 +71,9 @@ export function verifyMention(mention: PendingMention, facts: ThreadFacts, optio
  * claim. Otherwise the webhook said something GitLab never had. Whole seconds, as hooks carry them.
  */
 function confirmedBody(claimed: FlowRequest, note: GitLabNote, options: VerifyOptions): string | null {
-  if (note.body === claimed.note.body) return note.body;
+  // Work queued by versions before the digest carried the text itself.
+  const announced = claimed.note.bodyDigest ?? (typeof claimed.note.body === 'string' ? noteDigest(claimed.note.body) : null);
+  if (noteDigest(note.body) === announced) return note.body;
   const createdAt = secondsOf(note.created_at);
   const editedAt = secondsOf(note.updated_at);
   const hookSaw = secondsOf(claimed.note.updatedAt);

@@ -9,8 +9,9 @@ import type { Logger } from '../log.js';
 import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
 import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '../store/types.js';
 import { TERMINAL_RUN_STATES } from '../store/types.js';
+import { describeWork } from '../queue/describe-work.js';
 import { closeOutEndedPipeline } from './close-out.js';
-import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest, type AuthorDecision } from './decisions.js';
+import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest, withoutBodies, type AuthorDecision } from './decisions.js';
 import { returnDailyRun, takeDailyRun } from './daily-budget.js';
 import {
   accessRefusedNote,
@@ -525,7 +526,8 @@ class Worker {
     // checks again.
     const finishedAlready = await store.isRemembered(pipelineFinishedKey(run.projectId, pipeline.id), clock.now());
     if (finishedAlready) await store.releaseSlot(run.projectId, { runId });
-    await store.updateRun(runId, { state: 'triggered', pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref }, clock.now(), ['announced', 'waiting']);
+    const triggered = { state: 'triggered' as const, pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref, mentions: withoutBodies(run.mentions) };
+    await store.updateRun(runId, triggered, clock.now(), ['announced', 'waiting']);
     log.info({ pipelineId: pipeline.id, ref, refReason: reason }, 'pipeline triggered');
     if (finishedAlready) {
       log.info({ pipelineId: pipeline.id }, 'pipeline had already finished: slot released');
@@ -549,7 +551,7 @@ class Worker {
   private async failRun(run: RunRecord, error: unknown, ref: string, log: Logger): Promise<void> {
     const { store, clock, gitlab } = this.deps;
     const message = error instanceof Error ? error.message : String(error);
-    await store.updateRun(run.runId, { state: 'failed', error: message }, clock.now(), ['announced', 'waiting']);
+    await store.updateRun(run.runId, { state: 'failed', error: message, mentions: withoutBodies(run.mentions) }, clock.now(), ['announced', 'waiting']);
     await store.releaseSlot(run.projectId, { runId: run.runId });
     log.error({ err: message, ref }, 'GitLab refused the pipeline: told the thread');
     const request = runRequest(run);
@@ -640,17 +642,4 @@ class Worker {
 function nullOn404(error: unknown): null {
   if (error instanceof GitLabApiError && error.status === 404) return null;
   throw error;
-}
-
-function describeWork(work: QueuedWork): Record<string, unknown> {
-  switch (work.kind) {
-    case 'flow':
-      return { kind: 'flow', projectId: work.request.project.id, noteId: work.request.note.id, threadKey: work.request.threadKey, deliveryId: work.request.deliveryId };
-    case 'pipeline':
-      return { kind: 'pipeline', projectId: work.event.projectId, pipelineId: work.event.pipelineId, status: work.event.status };
-    case 'wake':
-      return { kind: 'wake', projectId: work.projectId };
-    case 'run':
-      return { kind: 'run', projectId: work.projectId, runId: work.runId };
-  }
 }

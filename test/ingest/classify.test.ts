@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noteDigest } from '../../service/note-digest.js';
 import type { FlowRequest } from '../../service/domain.js';
 import { classifyWebhook, type Classification, type ClassifyConfig } from '../../service/ingest/classify.js';
 import { SERVICE_NOTE_MARKER } from '../../service/ingest/marker.js';
@@ -72,7 +73,9 @@ describe('GitLab documented note payloads', () => {
         },
         note: {
           id: 1241,
-          body: '@claude please fix this',
+          // At rest only a digest of the text travels; the worker reads the text from GitLab.
+          body: null,
+          bodyDigest: noteDigest('@claude please fix this'),
           createdAt: '2015-05-17T17:06:40.000Z',
           updatedAt: '2015-05-17T17:06:40.000Z',
           action: 'create',
@@ -269,7 +272,7 @@ describe('note actions and authors', () => {
 
   it('uses a configured trigger phrase instead of @claude', () => {
     expect(classify('Note Hook', noteOnIssuePayload({ body: '@claude fix' }), { triggerPhrase: '@ai' })).toEqual({ kind: 'ignore', reason: 'no @ai mention' });
-    expect(flow(classify('Note Hook', noteOnIssuePayload({ body: 'please @AI fix' }), { triggerPhrase: '@ai' })).note.body).toBe('please @AI fix');
+    expect(flow(classify('Note Hook', noteOnIssuePayload({ body: 'please @AI fix' }), { triggerPhrase: '@ai' })).note.bodyDigest).toBe(noteDigest('please @AI fix'));
   });
 
   it('ignores a mention that is only quoted or in code', () => {

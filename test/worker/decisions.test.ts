@@ -12,7 +12,9 @@ function requestOf(payload: unknown): FlowRequest {
     { triggerPhrase: '@claude', allowConfidential: true, gitlabUrl: 'https://gitlab.example.com' },
   );
   if (result.kind !== 'flow') throw new Error(`fixture did not classify as a flow: ${JSON.stringify(result)}`);
-  return result.request;
+  // As the worker has it after reading the note from GitLab: with its text.
+  const body = (payload as { object_attributes: { note: string } }).object_attributes.note;
+  return { ...result.request, note: { ...result.request.note, body } };
 }
 
 describe('chooseRef', () => {
@@ -63,7 +65,7 @@ describe('pipelineVariables', () => {
       version: 1,
       gitlab_url: 'https://gitlab.example.com',
       project: { id: 5, path: 'gitlab-org/gitlab-test', default_branch: 'master' },
-      noteable: expect.objectContaining({ type: 'Issue', iid: 17, fork: false, commit_sha: null, source_branch: null }),
+      noteable: expect.objectContaining({ type: 'Issue', iid: 17, fork: false, commit_sha: null, source_branch: null, confidential: false }),
       discussion_id: last.note.discussionId,
       trigger_note_ids: [1, 2],
       tracking_note_id: 555,
