@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Config } from './config.js';
 import type { Logger } from './log.js';
+import { describeWork } from './queue/describe-work.js';
 import { MemoryQueue } from './queue/memory-queue.js';
 import type { WorkHandler, WorkQueue } from './queue/types.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -23,7 +24,7 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
     logger.warn('PUBSUB_TOPIC is not set: using the embedded in-process queue (not durable across restarts; fine on a laptop, not in production)');
     const queue = new MemoryQueue({
       maxDeliveryAttempts: config.maxDeliveryAttempts,
-      onDeadLetter: (delivery, reason) => logger.error({ messageId: delivery.messageId, work: delivery.work, reason }, 'message dead-lettered after its last delivery attempt'),
+      onDeadLetter: (delivery, reason) => logger.error({ messageId: delivery.messageId, work: describeWork(delivery.work), reason }, 'message dead-lettered after its last delivery attempt'),
     });
     return { queue, store, routes: () => [], close: async () => {} };
   }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ScopedSecret } from './http/webhook-secrets.js';
+import { parseProjectScope, type ProjectScope } from './project-scope.js';
 
 // Every setting the service reads, parsed once from the environment by this one pure function. The
 // names are a public contract (README "Configuration"); nothing else reads process.env.
@@ -9,14 +11,21 @@ export interface Config {
   port: number;
   gitlabUrl: string;
   gitlabToken: string;
-  /** Accepted `X-Gitlab-Token` values; several during a rotation. */
+  /** Accepted `X-Gitlab-Token` values for every project no scoped secret covers; several during a rotation. */
   webhookSecrets: string[];
+  /** Secrets that open only their projects or groups (GITLAB_WEBHOOK_SECRETS). */
+  scopedWebhookSecrets: ScopedSecret[];
+  /** Projects the service acts for; empty: every project. */
+  allowedProjects: ProjectScope[];
   triggerToken: string | null;
   triggerPhrase: string;
   debounceMs: number;
   maxConcurrentPipelines: number;
   minAccessLevel: number;
   allowConfidential: boolean;
+  /** Runs one author, and one project, may start per UTC day. */
+  authorRunsPerDay: number;
+  projectRunsPerDay: number;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   maxBodyBytes: number;
   /** Runs one thread may start within `threadRunWindowMs`: a second loop guard behind the bot checks. */
@@ -80,13 +89,18 @@ const settings = {
   PORT: [integer(1, 65535), '8080'],
   GITLAB_URL: [url, 'https://gitlab.com'],
   GITLAB_TOKEN: [nonEmpty, undefined],
-  GITLAB_WEBHOOK_SECRET: [nonEmpty, undefined],
+  GITLAB_WEBHOOK_SECRET: [nonEmpty, null],
+  GITLAB_WEBHOOK_SECRETS: [nonEmpty, null],
+  ALLOWED_PROJECTS: [z.string(), ''],
   GITLAB_TRIGGER_TOKEN: [nonEmpty, null],
   TRIGGER_PHRASE: [nonEmpty.refine((value) => !/\s/.test(value), 'must be one word, such as @claude'), '@claude'],
   DEBOUNCE_MS: [integer(0, 600_000), '5000'],
   MAX_CONCURRENT_PIPELINES: [integer(1, 1000), '2'],
   MIN_ACCESS_LEVEL: [integer(10, 50), '30'],
+  ALLOW_LOW_ACCESS_LEVEL: [boolean, 'false'],
   ALLOW_CONFIDENTIAL: [boolean, 'false'],
+  AUTHOR_RUNS_PER_DAY: [integer(1, 1_000_000), '50'],
+  PROJECT_RUNS_PER_DAY: [integer(1, 1_000_000), '500'],
   LOG_LEVEL: [z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info'],
   MAX_BODY_BYTES: [integer(1024, 26_214_400), '2097152'],
   THREAD_RUN_BUDGET: [integer(1, 10_000), '20'],
@@ -131,6 +145,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     else problems.push(`${name} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
   const v = values as Parsed;
+  if (v.GITLAB_WEBHOOK_SECRET === null && v.GITLAB_WEBHOOK_SECRETS === null) {
+    problems.push('GITLAB_WEBHOOK_SECRET is required (the secret token set on the GitLab webhook; comma-separate several to rotate), or GITLAB_WEBHOOK_SECRETS');
+  }
   if (problems.length === 0) problems.push(...crossChecks(v));
   if (problems.length > 0) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
 
@@ -139,13 +156,17 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     port: v.PORT as number,
     gitlabUrl: v.GITLAB_URL as string,
     gitlabToken: v.GITLAB_TOKEN as string,
-    webhookSecrets: (v.GITLAB_WEBHOOK_SECRET as string).split(',').map((secret) => secret.trim()).filter(Boolean),
+    webhookSecrets: splitList(v.GITLAB_WEBHOOK_SECRET as string | null),
+    scopedWebhookSecrets: parseScopedSecrets(v.GITLAB_WEBHOOK_SECRETS as string | null).secrets,
+    allowedProjects: parseScopes(v.ALLOWED_PROJECTS as string).scopes,
     triggerToken: v.GITLAB_TRIGGER_TOKEN as string | null,
     triggerPhrase: v.TRIGGER_PHRASE as string,
     debounceMs: v.DEBOUNCE_MS as number,
     maxConcurrentPipelines: v.MAX_CONCURRENT_PIPELINES as number,
     minAccessLevel: v.MIN_ACCESS_LEVEL as number,
     allowConfidential: v.ALLOW_CONFIDENTIAL as boolean,
+    authorRunsPerDay: v.AUTHOR_RUNS_PER_DAY as number,
+    projectRunsPerDay: v.PROJECT_RUNS_PER_DAY as number,
     logLevel: v.LOG_LEVEL as Config['logLevel'],
     maxBodyBytes: v.MAX_BODY_BYTES as number,
     threadRunBudget: v.THREAD_RUN_BUDGET as number,
@@ -173,14 +194,55 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 const requiredHint = {
   GITLAB_TOKEN: "the bot user's personal or project access token with the api scope",
-  GITLAB_WEBHOOK_SECRET: "the secret token set on the GitLab webhook; comma-separate several to rotate",
 } as const;
+
+function splitList(value: string | null): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** ALLOWED_PROJECTS: ids and group or project paths, comma-separated. */
+function parseScopes(value: string): { scopes: ProjectScope[]; invalid: string[] } {
+  const scopes: ProjectScope[] = [];
+  const invalid: string[] = [];
+  for (const entry of splitList(value)) {
+    const scope = parseProjectScope(entry);
+    if (scope) scopes.push(scope);
+    else invalid.push(entry);
+  }
+  return { scopes, invalid };
+}
+
+/** GITLAB_WEBHOOK_SECRETS: `scope=secret` pairs, comma-separated (a scope may repeat, to rotate). */
+function parseScopedSecrets(value: string | null): { secrets: ScopedSecret[]; problems: string[] } {
+  const secrets: ScopedSecret[] = [];
+  const problems: string[] = [];
+  for (const [index, entry] of splitList(value).entries()) {
+    const at = entry.indexOf('=');
+    const scope = at > 0 ? parseProjectScope(entry.slice(0, at)) : null;
+    const secret = at > 0 ? entry.slice(at + 1).trim() : '';
+    // Entries are named by position: a malformed one may be a secret pasted without its scope.
+    if (!scope || secret === '') problems.push(`GITLAB_WEBHOOK_SECRETS entry ${index + 1} must be <project id or path>=<secret>`);
+    else if (secret.length < 16) problems.push(`GITLAB_WEBHOOK_SECRETS entry ${index + 1}: the secret must be at least 16 characters`);
+    else secrets.push({ scope, secret });
+  }
+  return { secrets, problems };
+}
 
 function crossChecks(v: Parsed): string[] {
   const problems: string[] = [];
-  const secrets = String(v.GITLAB_WEBHOOK_SECRET).split(',').map((secret) => secret.trim()).filter(Boolean);
-  if (secrets.length === 0) problems.push('GITLAB_WEBHOOK_SECRET must hold at least one secret');
+  const secrets = splitList(v.GITLAB_WEBHOOK_SECRET as string | null);
+  const scoped = parseScopedSecrets(v.GITLAB_WEBHOOK_SECRETS as string | null);
+  problems.push(...scoped.problems);
+  if (secrets.length === 0 && scoped.secrets.length === 0 && scoped.problems.length === 0) {
+    problems.push('GITLAB_WEBHOOK_SECRET must hold at least one secret');
+  }
   if (secrets.some((secret) => secret.length < 16)) problems.push('GITLAB_WEBHOOK_SECRET entries must be at least 16 characters (a guessable secret lets anyone trigger pipelines)');
+  const allowed = parseScopes(v.ALLOWED_PROJECTS as string);
+  if (allowed.invalid.length > 0) problems.push(`ALLOWED_PROJECTS entries must be project ids or group/project paths (not ${allowed.invalid.map((e) => JSON.stringify(e)).join(', ')})`);
+  // Reporters and Guests would start pipelines that carry the project's CI secrets.
+  if ((v.MIN_ACCESS_LEVEL as number) < 30 && v.ALLOW_LOW_ACCESS_LEVEL !== true) {
+    problems.push('MIN_ACCESS_LEVEL below 30 (Developer) lets Reporters or Guests start pipelines with CI secrets; set ALLOW_LOW_ACCESS_LEVEL=true to accept that');
+  }
   if (v.PUBSUB_TOPIC && !v.GOOGLE_CLOUD_PROJECT) problems.push('GOOGLE_CLOUD_PROJECT is required when PUBSUB_TOPIC is set');
   if (v.PUBSUB_SUBSCRIPTION && !v.PUBSUB_TOPIC) problems.push('PUBSUB_SUBSCRIPTION needs PUBSUB_TOPIC');
   if (v.STORE === 'firestore' && !v.GOOGLE_CLOUD_PROJECT) problems.push('GOOGLE_CLOUD_PROJECT is required when STORE=firestore');
@@ -200,6 +262,10 @@ export function describeConfig(config: Config): Record<string, unknown> {
     port: config.port,
     gitlabUrl: config.gitlabUrl,
     webhookSecrets: config.webhookSecrets.length,
+    scopedWebhookSecrets: config.scopedWebhookSecrets.map((entry) => entry.scope.text),
+    allowedProjects: config.allowedProjects.length > 0 ? config.allowedProjects.map((scope) => scope.text) : 'all',
+    authorRunsPerDay: config.authorRunsPerDay,
+    projectRunsPerDay: config.projectRunsPerDay,
     triggerToken: config.triggerToken ? 'set' : 'unset (pipelines start as the bot via POST /pipeline)',
     triggerPhrase: config.triggerPhrase,
     debounceMs: config.debounceMs,

@@ -26,12 +26,20 @@ export interface NoteableRef {
   /** A merge request whose source project differs from its target: fork code never runs. */
   fork: boolean;
   commitSha: string | null;
+  /** A merge request's head commit when the worker read it from GitLab. */
+  headSha?: string | null;
   confidential: boolean;
 }
 
 export interface NoteRef {
   id: number;
-  body: string;
+  /**
+   * The note's text once the worker read it from GitLab (a run's verified mentions); null at rest (queue
+   * messages, pending mentions), where only `bodyDigest` travels.
+   */
+  body: string | null;
+  /** noteDigest of the text the webhook announced. */
+  bodyDigest: string;
   /** ISO 8601 UTC. */
   createdAt: string;
   updatedAt: string;
@@ -62,15 +70,19 @@ export interface FlowRequest {
   author: AuthorRef;
   /** Debounce and run-serialisation key: project + noteable + discussion. */
   threadKey: string;
+  /** Which webhook secret the delivery came with (absent in work queued by older versions: the shared one). */
+  webhookSecret?: { shared: boolean; scopes: string[] };
 }
 
 /** A Pipeline Hook, reduced to what the worker needs (slot release, closing out). */
 export interface PipelineEvent {
   projectId: number;
+  /** path_with_namespace, as the hook says (only for the allow-list at ingest). */
+  projectPath?: string | null;
   pipelineId: number;
   status: string;
   url: string | null;
-  /** The pipeline's variables, as the hook carries them (ours include AI_FLOW_CONTEXT). */
+  /** Of the hook's variables, only ours that the worker reads (AI_FLOW_CONTEXT, AI_FLOW_EVENT), un-escaped. */
   variables: Record<string, string>;
   deliveryId: string;
 }
@@ -106,6 +118,10 @@ export interface FlowContextV1 {
     source_project_id: number | null;
     fork: boolean;
     commit_sha: string | null;
+    /** Added within version 1 (optional: older services leave it out); from GitLab's API. */
+    confidential?: boolean;
+    /** Added within version 1: a merge request's head commit when the run was triggered. */
+    head_sha?: string | null;
   };
   discussion_id: string | null;
   trigger_note_ids: number[];

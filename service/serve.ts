@@ -33,6 +33,8 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   const app = buildApp({
     logger,
     webhookSecrets: config.webhookSecrets,
+    scopedWebhookSecrets: config.scopedWebhookSecrets,
+    allowedProjects: config.allowedProjects,
     maxBodyBytes: config.maxBodyBytes,
     classifyConfig: () => ({ triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, gitlabUrl: config.gitlabUrl, selfUsername }),
     store: backends.store,
@@ -52,13 +54,20 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
     stalledAfterMs: config.stalledWorkAfterMs,
     shutdown: shutdown.signal,
   });
+  const host = options.host ?? '0.0.0.0';
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.port, options.host ?? '0.0.0.0', () => resolve(listening));
+    const listening = app.listen(config.port, host, () => resolve(listening));
     listening.once('error', reject);
   });
   const address = server.address();
   const url = typeof address === 'object' && address ? `http://127.0.0.1:${address.port}` : `http://127.0.0.1:${config.port}`;
   logger.info({ instanceId, url, config: describeConfig(config) }, 'claude-gitlab-flow is listening');
+  if (config.allowedProjects.length === 0 && !/^(127\.|localhost$|::1$)/.test(host)) {
+    logger.warn(
+      { host },
+      'ALLOWED_PROJECTS is empty: every project whose webhook knows a secret can start pipelines here; list your project ids or groups',
+    );
+  }
   // Learn the bot's own username once listening: ingest uses it as a cheap first loop guard, the worker
   // checks ids anyway, and start-up must not wait on GitLab (nor load the HTTP client before /healthz).
   setTimeout(() => {

@@ -1,6 +1,7 @@
 import type { NoteableRef } from '../domain.js';
 import { GitLabApiError } from './errors.js';
 import { GitLabHttp, projectPath } from './http.js';
+import { escapeVariables, unescapeVariableValue } from './variable-escape.js';
 
 // The GitLab calls the worker makes, by what they mean. Paths follow the REST API v4 docs: issues and
 // merge requests by iid, snippets by id, commits by sha.
@@ -8,24 +9,41 @@ import { GitLabHttp, projectPath } from './http.js';
 export interface GitLabUser {
   id: number;
   username: string;
-  bot: boolean;
-  state: string;
+  /** As GitLab said it; null when the record did not say (then the user is not trusted). */
+  bot: boolean | null;
+  state: string | null;
 }
 
 export interface GitLabMember {
   id: number;
   username: string;
   access_level: number;
+  /** The user's account state. */
   state: string;
+  /** The membership's own state: `active`, or `awaiting` (seat approval) and the like. */
+  membership_state?: string;
 }
 
 export interface GitLabNote {
   id: number;
   body: string;
-  author: { id: number; username: string };
+  author: { id: number; username: string; name?: string };
   created_at: string;
   updated_at: string;
   system: boolean;
+  internal?: boolean;
+  /** Older GitLab's name for `internal`. */
+  confidential?: boolean;
+  type?: string | null;
+  position?: unknown;
+}
+
+/** `GET /projects/:id`, the fields the worker uses. */
+export interface GitLabProject {
+  id: number;
+  path_with_namespace: string;
+  default_branch: string | null;
+  web_url: string;
 }
 
 export interface GitLabPipeline {
@@ -45,8 +63,22 @@ export interface GitLabApi {
   user(userId: number): Promise<GitLabUser>;
   /** The user's effective membership (inherited included), or null when not a member. */
   member(projectId: number, userId: number): Promise<GitLabMember | null>;
-  /** A reply in the discussion, or a new discussion on the noteable when there is none. */
-  replyInThread(projectId: number, noteable: NoteableRef, discussionId: string | null, body: string): Promise<GitLabNote & { discussionId: string | null }>;
+  project(projectId: number): Promise<GitLabProject>;
+  /** The noteable as GitLab has it (title, state, confidential; for an MR its branches, projects and head). */
+  noteable(projectId: number, noteable: NoteableRef): Promise<NoteableRef>;
+  /** A note of an issue, merge request or snippet, by id (commits have no such endpoint: read the discussion). */
+  note(projectId: number, noteable: NoteableRef, noteId: number): Promise<GitLabNote>;
+  /**
+   * A reply in the discussion (GitLab makes it internal when the thread is), or a new thread on the
+   * noteable when there is none (internal when asked: only the notes API can start an internal note).
+   */
+  replyInThread(
+    projectId: number,
+    noteable: NoteableRef,
+    discussionId: string | null,
+    body: string,
+    options?: { internal?: boolean },
+  ): Promise<GitLabNote & { discussionId: string | null }>;
   editThreadNote(projectId: number, noteable: NoteableRef, discussionId: string, noteId: number, body: string): Promise<void>;
   threadNotes(projectId: number, noteable: NoteableRef, discussionId: string): Promise<GitLabNote[]>;
   /** Award an emoji on a note; a no-op where GitLab has no award API (commit comments). */
@@ -93,8 +125,33 @@ export class RestGitLabApi implements GitLabApi {
     }
   }
 
-  async replyInThread(projectId: number, noteable: NoteableRef, discussionId: string | null, body: string): Promise<GitLabNote & { discussionId: string | null }> {
+  async project(projectId: number): Promise<GitLabProject> {
+    return this.http.get<GitLabProject>(projectPath(projectId));
+  }
+
+  async noteable(projectId: number, noteable: NoteableRef): Promise<NoteableRef> {
+    const raw = await this.http.get<Record<string, unknown>>(`${projectPath(projectId)}${noteablePath(noteable)}`);
+    return noteableFromApi(noteable, raw);
+  }
+
+  async note(projectId: number, noteable: NoteableRef, noteId: number): Promise<GitLabNote> {
+    return this.http.get<GitLabNote>(`${projectPath(projectId)}${noteablePath(noteable)}/notes/${noteId}`);
+  }
+
+  async replyInThread(
+    projectId: number,
+    noteable: NoteableRef,
+    discussionId: string | null,
+    body: string,
+    options: { internal?: boolean } = {},
+  ): Promise<GitLabNote & { discussionId: string | null }> {
     const base = `${projectPath(projectId)}${noteablePath(noteable)}/discussions`;
+    if (!discussionId && options.internal && noteable.type !== 'Commit') {
+      // The notes API's answer carries no discussion id: such a note cannot be edited through its thread.
+      const path = `${projectPath(projectId)}${noteablePath(noteable)}/notes`;
+      const note = (await this.http.request<GitLabNote>('POST', path, { json: { body, internal: true } })).body;
+      return { ...note, discussionId: null };
+    }
     if (discussionId) {
       const note = (await this.http.request<GitLabNote>('POST', `${base}/${encodeURIComponent(discussionId)}/notes`, { json: { body } })).body;
       return { ...note, discussionId };
@@ -131,12 +188,13 @@ export class RestGitLabApi implements GitLabApi {
   async triggerPipeline(projectId: number, ref: string, variables: PipelineVariables, triggerToken: string): Promise<GitLabPipeline> {
     const path = `${projectPath(projectId)}/trigger/pipeline`;
     // The trigger token authenticates this call: no PRIVATE-TOKEN alongside it.
-    return (await this.http.request<GitLabPipeline>('POST', path, { json: { token: triggerToken, ref, variables }, token: null })).body;
+    const json = { token: triggerToken, ref, variables: escapeVariables(variables) };
+    return (await this.http.request<GitLabPipeline>('POST', path, { json, token: null })).body;
   }
 
   async createPipeline(projectId: number, ref: string, variables: PipelineVariables): Promise<GitLabPipeline> {
     const path = `${projectPath(projectId)}/pipeline`;
-    const asArray = Object.entries(variables).map(([key, value]) => ({ key, value, variable_type: 'env_var' }));
+    const asArray = Object.entries(escapeVariables(variables)).map(([key, value]) => ({ key, value, variable_type: 'env_var' }));
     return (await this.http.request<GitLabPipeline>('POST', path, { json: { ref, variables: asArray } })).body;
   }
 
@@ -152,7 +210,7 @@ export class RestGitLabApi implements GitLabApi {
 
   async pipelineVariables(projectId: number, pipelineId: number): Promise<PipelineVariables> {
     const list = await this.http.get<Array<{ key: string; value: string }>>(`${projectPath(projectId)}/pipelines/${pipelineId}/variables`);
-    return Object.fromEntries(list.map((variable) => [variable.key, variable.value]));
+    return Object.fromEntries(list.map((variable) => [variable.key, unescapeVariableValue(variable.value)]));
   }
 }
 
@@ -160,7 +218,40 @@ function normaliseUser(raw: Record<string, unknown>): GitLabUser {
   return {
     id: Number(raw.id),
     username: String(raw.username ?? ''),
-    bot: raw.bot === true,
-    state: String(raw.state ?? 'active'),
+    // Fail closed: a record that does not say is not read as "human" or "active".
+    bot: typeof raw.bot === 'boolean' ? raw.bot : null,
+    state: typeof raw.state === 'string' ? raw.state : null,
   };
+}
+
+/** `GET /projects/:id/{issues/:iid | merge_requests/:iid | snippets/:id | repository/commits/:sha}`. */
+export function noteableFromApi(asked: NoteableRef, raw: Record<string, unknown>): NoteableRef {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  const int = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : null);
+  const base = { ...asked, id: int(raw.id), url: text(raw.web_url), state: text(raw.state), confidential: raw.confidential === true };
+  const none = { sourceBranch: null, targetBranch: null, sourceProjectId: null, targetProjectId: null, fork: false };
+  switch (asked.type) {
+    case 'Issue':
+      return { ...base, ...none, title: text(raw.title), commitSha: null };
+    case 'MergeRequest': {
+      const sourceProjectId = int(raw.source_project_id);
+      const targetProjectId = int(raw.target_project_id);
+      return {
+        ...base,
+        title: text(raw.title),
+        sourceBranch: text(raw.source_branch),
+        targetBranch: text(raw.target_branch),
+        sourceProjectId,
+        targetProjectId,
+        // Unknown projects count as a fork: fork code never runs.
+        fork: sourceProjectId === null || sourceProjectId !== targetProjectId,
+        commitSha: null,
+        headSha: text(raw.sha),
+      };
+    }
+    case 'Snippet':
+      return { ...base, ...none, title: text(raw.title), state: null, commitSha: null };
+    case 'Commit':
+      return { ...base, ...none, id: null, title: text(raw.title), state: null, commitSha: text(raw.id) ?? asked.commitSha };
+  }
 }

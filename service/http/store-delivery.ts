@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type { QueuedWork } from '../domain.js';
 import type { CoordinationStore } from '../store/types.js';
@@ -20,7 +19,7 @@ export function dedupeKeys(req: Request, work: QueuedWork): string[] {
   const keys: string[] = [];
   const idempotencyKey = req.get('idempotency-key');
   if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
-  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${createHash('sha256').update(work.request.note.body).digest('base64url').slice(0, 22)}`);
+  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${work.request.note.bodyDigest.slice(0, 22)}`);
   if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);
   return keys;
 }

@@ -7,13 +7,14 @@ import { HttpError } from './http-error.js';
 import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
 import { dedupeKeys, forgetAll, rememberPublished, storeDelivery, type DeliveryStore } from './store-delivery.js';
-import { createTokenVerifier } from './webhook-token.js';
+import { projectRefusal, type ProjectAccessConfig } from '../project-access.js';
+import { createSecretMatcher } from './webhook-secrets.js';
 
 // POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
 // for good: https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks), so:
 // answer in milliseconds, 2xx for anything we choose not to act on, 503 only when we could not store it.
 
-export interface WebhookRouteDeps {
+export interface WebhookRouteDeps extends Partial<ProjectAccessConfig> {
   webhookSecrets: string[];
   maxBodyBytes: number;
   classifyConfig: () => ClassifyConfig;
@@ -41,7 +42,8 @@ const MENTION_WAIT_MS = 2000;
 
 export function webhookRoute(deps: WebhookRouteDeps): Router {
   const router = express.Router();
-  const verifyToken = createTokenVerifier(deps.webhookSecrets);
+  const access: ProjectAccessConfig = { allowedProjects: deps.allowedProjects ?? [], scopedWebhookSecrets: deps.scopedWebhookSecrets ?? [] };
+  const matchSecret = createSecretMatcher(deps.webhookSecrets, access.scopedWebhookSecrets);
   const now = deps.now ?? Date.now;
 
   const answerWithinMs = deps.answerWithinMs ?? ANSWER_WITHIN_MS;
@@ -51,7 +53,8 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     const answerBy = performance.now() + answerWithinMs;
     const timeLeft = () => Math.max(0, answerBy - performance.now());
     // The token is checked before the body is read: unauthenticated bytes are never parsed.
-    if (!verifyToken(req.get('x-gitlab-token'))) throw new HttpError(401, 'invalid or missing X-Gitlab-Token');
+    const secret = matchSecret(req.get('x-gitlab-token'));
+    if (!secret) throw new HttpError(401, 'invalid or missing X-Gitlab-Token');
     if (deps.isShuttingDown()) throw new HttpError(503, 'shutting down; GitLab will retry');
     const body = await readBody(req, deps.maxBodyBytes);
     // A child logger per request costs more than the rest of an ignored event: make it when needed.
@@ -66,7 +69,21 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       reply(res, 200, { status: 'ignored', reason: classification.reason });
       return;
     }
-    const work: QueuedWork = classification.kind === 'flow' ? { kind: 'flow', request: classification.request } : { kind: 'pipeline', event: classification.event };
+    const project =
+      classification.kind === 'flow'
+        ? { id: classification.request.project.id, path: classification.request.project.path }
+        : { id: classification.event.projectId, path: classification.event.projectPath ?? null };
+    // From the payload, so only a first filter: the worker checks again with the project GitLab describes.
+    const refused = projectRefusal(project, secret, access);
+    if (refused) {
+      log().info({ projectId: project.id, reason: refused }, 'webhook ignored: project not served');
+      reply(res, 200, { status: 'ignored', reason: refused });
+      return;
+    }
+    const work: QueuedWork =
+      classification.kind === 'flow'
+        ? { kind: 'flow', request: { ...classification.request, webhookSecret: secret } }
+        : { kind: 'pipeline', event: classification.event };
     const keys = dedupeKeys(req, work);
     const storing = storeDelivery(deps.store, keys, work, now(), deps.debounceMs, Math.min(MENTION_WAIT_MS, timeLeft() / 3));
     // Too late: the writes go on without us. Once they end, give the keys back so a resend is not taken

@@ -1,4 +1,5 @@
 import { threadKeyOf, type FlowRequest } from '../domain.js';
+import { noteDigest } from '../note-digest.js';
 import { ignore, invalid, type Classification, type ClassifyConfig } from './classification.js';
 import { isGitlabBotUsername } from './gitlab-bots.js';
 import { hasServiceMarker } from './marker.js';
@@ -71,7 +72,8 @@ export function classifyNote(delivery: NoteDelivery, config: ClassifyConfig): Cl
     noteable: { ...noteable, confidential },
     note: {
       id: attributes.id,
-      body: attributes.note,
+      body: null,
+      bodyDigest: noteDigest(attributes.note),
       createdAt: attributes.created_at,
       updatedAt: attributes.updated_at,
       action,

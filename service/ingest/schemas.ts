@@ -113,6 +113,7 @@ export const pipelinePayloadSchema = z.object({
   project: z.object({
     id: gitlabId,
     web_url: z.string().min(1).nullish(),
+    path_with_namespace: z.string().nullish(),
   }),
 });
 

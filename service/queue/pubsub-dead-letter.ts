@@ -1,6 +1,7 @@
 import type { Topic } from '@google-cloud/pubsub';
 import type { QueuedWork } from '../domain.js';
 import type { Logger } from '../log.js';
+import { describeWork } from './describe-work.js';
 import type { Delivery } from './types.js';
 
 // Where a message goes after its last attempt (design §3.6: nothing is dropped silently). With a
@@ -44,7 +45,7 @@ export function createDeadLetterSink({ topic, logger, onDeadLetter }: DeadLetter
         });
       }
       logger.error(
-        { messageId: letter.messageId, deliveryAttempt: letter.deliveryAttempt, reason: letter.reason, work: letter.work, deadLetterTopic: topic?.name ?? null },
+        { messageId: letter.messageId, deliveryAttempt: letter.deliveryAttempt, reason: letter.reason, work: letter.work ? describeWork(letter.work) : null, deadLetterTopic: topic?.name ?? null },
         topic ? 'message dead-lettered after its last delivery attempt' : 'message dropped after its last delivery attempt (no dead-letter topic configured; this log line is its only record)',
       );
       if (letter.work) onDeadLetter?.({ messageId: letter.messageId, work: letter.work, deliveryAttempt: letter.deliveryAttempt }, letter.reason);

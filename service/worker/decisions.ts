@@ -21,8 +21,12 @@ export function chooseRef(request: FlowRequest): RefChoice {
   return { ref: noteable.sourceBranch, reason: 'open merge request' };
 }
 
-export type AuthorDecision = { allowed: true } | { allowed: false; reason: string };
+export type AuthorDecision =
+  | { allowed: true }
+  /** `belowAccessLevel`: a member in good standing whose role is too low (told once per thread, item 6). */
+  | { allowed: false; reason: string; belowAccessLevel?: boolean };
 
+/** Fails closed: a record that does not say it is a human, active, active member is not trusted. */
 export function decideAuthor(input: {
   authorId: number;
   self: GitLabUser;
@@ -30,14 +34,21 @@ export function decideAuthor(input: {
   member: GitLabMember | null;
   minAccessLevel: number;
 }): AuthorDecision {
+  const { user, member } = input;
   if (input.authorId === input.self.id) return { allowed: false, reason: 'the author is this service' };
-  if (!input.user) return { allowed: false, reason: 'the author is unknown to GitLab' };
-  if (input.user.bot) return { allowed: false, reason: 'the author is a bot user' };
-  if (input.user.state !== 'active') return { allowed: false, reason: `the author's account is ${input.user.state}` };
-  if (!input.member) return { allowed: false, reason: 'the author is not a member of the project' };
-  if (input.member.state && input.member.state !== 'active') return { allowed: false, reason: `the author's membership is ${input.member.state}` };
-  if (input.member.access_level < input.minAccessLevel) {
-    return { allowed: false, reason: `the author's access level ${input.member.access_level} is below ${input.minAccessLevel}` };
+  if (!user) return { allowed: false, reason: 'the author is unknown to GitLab' };
+  if (user.bot !== false) return { allowed: false, reason: user.bot ? 'the author is a bot user' : 'GitLab did not say whether the author is a bot' };
+  if (user.state !== 'active') return { allowed: false, reason: `the author's account is ${user.state ?? 'of unknown state'}` };
+  if (!member) return { allowed: false, reason: 'the author is not a member of the project' };
+  if (member.membership_state !== 'active') {
+    return { allowed: false, reason: `the author's membership is ${member.membership_state ?? 'of unknown state'}` };
+  }
+  if (member.access_level < input.minAccessLevel) {
+    return {
+      allowed: false,
+      reason: `the author's access level ${member.access_level} is below ${input.minAccessLevel}`,
+      belowAccessLevel: true,
+    };
   }
   return { allowed: true };
 }
@@ -69,6 +80,9 @@ export function pipelineVariables(
       source_project_id: request.noteable.sourceProjectId,
       fork: request.noteable.fork,
       commit_sha: request.noteable.commitSha,
+      // From GitLab's API (the worker read it): the runner answers a confidential issue in the thread only.
+      confidential: request.noteable.confidential,
+      head_sha: request.noteable.headSha ?? null,
     },
     // A note without a discussion (only in GitLab's documented examples) is answered in a new one.
     discussion_id: request.note.discussionId ?? trackingDiscussionId,
@@ -79,7 +93,8 @@ export function pipelineVariables(
     position: request.note.position ?? null,
   };
   return {
-    AI_FLOW_INPUT: boundedInput(mentions.map((mention) => mention.request.note.body)),
+    // Verified mentions carry GitLab's text (verify-mentions.ts).
+    AI_FLOW_INPUT: boundedInput(mentions.map((mention) => mention.request.note.body ?? '')),
     AI_FLOW_CONTEXT: JSON.stringify(context),
     AI_FLOW_EVENT: request.event,
     AI_FLOW_THREAD: threadSlug(request, context.discussion_id),
@@ -106,6 +121,11 @@ function boundedInput(bodies: string[]): string {
   if (joined.length <= MAX_INPUT_CHARS) return joined;
   const notice = `\n\n[claude-gitlab-flow: ${joined.length - MAX_INPUT_CHARS} more characters cut; the runner reads the notes in full]`;
   return joined.slice(0, MAX_INPUT_CHARS - notice.length) + notice;
+}
+
+/** Mentions as they may stay at rest once their text is in a pipeline: without the text (the runner reads notes by id). */
+export function withoutBodies(mentions: PendingMention[]): PendingMention[] {
+  return mentions.map((mention) => ({ ...mention, request: { ...mention.request, note: { ...mention.request.note, body: null } } }));
 }
 
 /** The request whose thread and noteable a run answers in: its last mention's. */

@@ -16,8 +16,9 @@ export function queuedNote(runId: string, position: number, limit: number): stri
   );
 }
 
-export function triggeredNote(runId: string, pipelineId: number, pipelineUrl: string, ref: string): string {
-  return trackingNoteBody(`🤖 Claude is on it: [pipeline #${pipelineId}](${pipelineUrl}) on \`${ref}\`. This note will carry the answer.`, { runId });
+export function triggeredNote(runId: string, pipelineId: number, pipelineUrl: string, ref: string, options: { confidential?: boolean } = {}): string {
+  const why = options.confidential ? ' This issue is confidential, so Claude answers here only: no branch, no merge request.' : '';
+  return trackingNoteBody(`🤖 Claude is on it: [pipeline #${pipelineId}](${pipelineUrl}) on \`${ref}\`. This note will carry the answer.${why}`, { runId });
 }
 
 export function budgetNote(runId: string, budget: number): string {
@@ -25,6 +26,31 @@ export function budgetNote(runId: string, budget: number): string {
     `✋ Claude was asked ${budget} times in this thread within the budget window (THREAD_RUN_BUDGET), so this request did not start a pipeline. Start a new thread, or ask again later.`,
     { runId, closed: true },
   );
+}
+
+/** To a project member whose role is below MIN_ACCESS_LEVEL: once per thread, so they know it is not broken. */
+export function accessRefusedNote(username: string, minAccessLevel: number): string {
+  return trackingNoteBody(
+    `@${username}, only project members with at least the ${roleName(minAccessLevel)} role can ask Claude here. A member with that role can ask for you.`,
+    { closed: true },
+  );
+}
+
+export function dailyBudgetNote(runId: string, who: { author: string } | { project: string }, limit: number, resetsAt: number): string {
+  const what = 'author' in who ? `for @${who.author} (AUTHOR_RUNS_PER_DAY)` : `in ${who.project} (PROJECT_RUNS_PER_DAY)`;
+  const next = new Date(resetsAt).toISOString().replace('T', ' ').replace(/:\d{2}\.\d{3}Z$/, ' UTC');
+  return trackingNoteBody(`✋ Claude has already run ${limit} times today ${what}, so this request did not start a pipeline. The next run is possible from ${next}.`, {
+    runId,
+    closed: true,
+  });
+}
+
+function roleName(level: number): string {
+  if (level <= 10) return 'Guest';
+  if (level <= 20) return 'Reporter';
+  if (level <= 30) return 'Developer';
+  if (level <= 40) return 'Maintainer';
+  return 'Owner';
 }
 
 export function triggerFailedNote(runId: string, error: unknown, ref: string): string {

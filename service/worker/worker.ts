@@ -9,11 +9,25 @@ import type { Logger } from '../log.js';
 import type { Delivery, HandlerOutcome, WorkHandler } from '../queue/types.js';
 import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '../store/types.js';
 import { TERMINAL_RUN_STATES } from '../store/types.js';
+import { describeWork } from '../queue/describe-work.js';
 import { closeOutEndedPipeline } from './close-out.js';
-import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest } from './decisions.js';
-import { budgetNote, queuedNote, stalledNote, startingNote, triggeredNote, triggerFailedNote } from './messages.js';
+import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest, withoutBodies, type AuthorDecision } from './decisions.js';
+import { returnDailyRun, takeDailyRun } from './daily-budget.js';
+import {
+  accessRefusedNote,
+  budgetNote,
+  dailyBudgetNote,
+  queuedNote,
+  stalledNote,
+  startingNote,
+  triggeredNote,
+  triggerFailedNote,
+} from './messages.js';
 import { findRunPipeline, findTrackingNote } from './reconcile.js';
 import { RunLocks, type RunLockHold } from './run-lock.js';
+import { projectRefusal, SHARED_SECRET } from '../project-access.js';
+import { readThreadFacts } from './thread-facts.js';
+import { verifyMention } from './verify-mentions.js';
 
 // From a queued request to a pipeline (design §3). Every step is resumable: the run's state lives in
 // the coordination store, so any instance, on any redelivery, continues where the last attempt stopped,
@@ -22,6 +36,7 @@ import { RunLocks, type RunLockHold } from './run-lock.js';
 export type WorkerConfig = Pick<
   Config,
   'gitlabUrl' | 'triggerToken' | 'debounceMs' | 'maxConcurrentPipelines' | 'minAccessLevel' | 'threadRunBudget' | 'threadRunWindowMs' | 'slotLeaseMs'
+  | 'triggerPhrase' | 'allowConfidential' | 'allowedProjects' | 'scopedWebhookSecrets' | 'authorRunsPerDay' | 'projectRunsPerDay'
 >;
 
 export interface WorkerDeps {
@@ -48,6 +63,9 @@ class StopRequested extends Error {}
  */
 export const MAX_STALLED_RESUMES = 3;
 const MIN_STALLED_AGE_MS = 3600_000;
+
+/** How long a thread remembers that an author below MIN_ACCESS_LEVEL was told who may ask. */
+const ACCESS_REFUSAL_MEMORY_MS = 90 * 24 * 3600_000;
 
 /** Longer than any pipeline's slot lease, so a late attempt still finds the mark. */
 const FINISHED_MARK_TTL_MS = 7 * 24 * 3600_000;
@@ -165,7 +183,11 @@ class Worker {
     await store.updateRun(run.runId, { state: 'skipped', error: 'thread run budget reached' }, clock.now(), ['claimed']);
     log.warn({ runId: run.runId, budget: config.threadRunBudget }, 'thread run budget reached: no pipeline');
     const request = runRequest(run);
-    await this.bestEffort(log, 'post budget note', () => gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, budgetNote(run.runId, config.threadRunBudget)));
+    await this.bestEffort(log, 'post budget note', () =>
+      gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, budgetNote(run.runId, config.threadRunBudget), {
+        internal: request.note.internal,
+      }),
+    );
     return { kind: 'ack' };
   }
 
@@ -280,14 +302,31 @@ class Worker {
   private async announceClaimed(run: RunRecord, log: Logger, hold: RunLockHold): Promise<RunRecord | null> {
     const { store, clock, gitlab } = this.deps;
     const runId = run.runId;
-    const request = runRequest(run);
-    const allowed = await this.authorisedMentions(run, log);
+    const verified = await this.confirmedMentions(run, log);
+    if (verified.length === 0) {
+      await store.updateRun(runId, { state: 'skipped', error: 'GitLab does not confirm the mentions' }, clock.now(), ['claimed']);
+      log.warn('GitLab does not confirm any mention of this run: nothing runs, nothing is posted');
+      return null;
+    }
+    const request = runRequest({ ...run, mentions: verified });
+    const { allowed, belowAccessLevel } = await this.authorisedMentions({ ...run, mentions: verified }, log);
+    await this.tellBelowAccessLevel(run, belowAccessLevel, log);
     if (allowed.length === 0) {
       await store.updateRun(runId, { state: 'skipped', error: 'no authorised author' }, clock.now(), ['claimed']);
-      log.warn('no mention in this run comes from an authorised author: nothing runs, nothing is posted');
+      log.warn('no mention in this run comes from an authorised author: nothing runs');
       return null;
     }
     const last = allowed.at(-1) as PendingMention;
+    const overBudget = await this.dailyBudgetRefusal(run, last.request);
+    if (overBudget) {
+      await store.updateRun(runId, { state: 'skipped', error: 'daily run budget reached' }, clock.now(), ['claimed']);
+      log.warn({ authorId: last.request.author.id }, 'daily run budget reached: no pipeline');
+      const { project, noteable, note } = last.request;
+      await this.bestEffort(log, 'post daily budget note', () =>
+        gitlab.replyInThread(project.id, noteable, note.discussionId, overBudget, { internal: note.internal }),
+      );
+      return null;
+    }
     // The reactions go out while the tracking note is posted: nothing depends on them.
     const awards = Promise.all(
       allowed.map((mention) => this.bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'))),
@@ -299,7 +338,9 @@ class Worker {
       if (!tracking) {
         await hold.confirm();
         try {
-          const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId));
+          // Internal when the trigger note is (only then may it run, with ALLOW_CONFIDENTIAL=true).
+          const internal = { internal: last.request.note.internal };
+          const note = await gitlab.replyInThread(request.project.id, request.noteable, last.request.note.discussionId, startingNote(runId), internal);
           tracking = { noteId: note.id, discussionId: note.discussionId };
         } catch (error) {
           if (isTransient(error)) throw error;
@@ -322,10 +363,35 @@ class Worker {
     return { ...run, ...patch, updatedAt: now };
   }
 
-  private async authorisedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
+  /**
+   * The run's mentions as GitLab's API has them (thread-facts.ts, verify-mentions.ts), in a project the
+   * service serves; the rest are dropped, in the log only (a forged payload gets no answer).
+   */
+  private async confirmedMentions(run: RunRecord, log: Logger): Promise<PendingMention[]> {
+    const { gitlab, config } = this.deps;
+    const read = await readThreadFacts(gitlab, runRequest(run), run.mentions.map((mention) => mention.noteId));
+    if (!read.found) {
+      log.warn({ reason: read.reason }, 'mentions dropped: GitLab does not confirm their thread');
+      return [];
+    }
+    const { project } = read.facts;
+    const options = { triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, claimedAt: run.createdAt };
+    const confirmed: PendingMention[] = [];
+    for (const mention of run.mentions) {
+      const identity = { id: project.id, path: project.path_with_namespace };
+      const refused = projectRefusal(identity, mention.request.webhookSecret ?? SHARED_SECRET, config);
+      const verdict = refused ? { ok: false as const, noteId: mention.noteId, reason: refused } : verifyMention(mention, read.facts, options);
+      if (verdict.ok) confirmed.push(verdict.mention);
+      else log.warn({ noteId: verdict.noteId, reason: verdict.reason }, 'mention dropped: GitLab does not confirm what the webhook said');
+    }
+    return confirmed;
+  }
+
+  /** The mentions whose authors may run Claude, and, per author below MIN_ACCESS_LEVEL, their last mention. */
+  private async authorisedMentions(run: RunRecord, log: Logger): Promise<{ allowed: PendingMention[]; belowAccessLevel: PendingMention[] }> {
     const { gitlab, config } = this.deps;
     const self = await this.selfUser();
-    const decisions = new Map<number, boolean>();
+    const decisions = new Map<number, AuthorDecision>();
     for (const mention of run.mentions) {
       const authorId = mention.request.author.id;
       if (!decisions.has(authorId)) {
@@ -335,10 +401,55 @@ class Worker {
         ]);
         const decision = decideAuthor({ authorId, self, user, member, minAccessLevel: config.minAccessLevel });
         if (!decision.allowed) log.warn({ authorId, author: mention.request.author.username, reason: decision.reason }, 'mention not authorised');
-        decisions.set(authorId, decision.allowed);
+        decisions.set(authorId, decision);
       }
     }
-    return run.mentions.filter((mention) => decisions.get(mention.request.author.id));
+    const decisionOf = (mention: PendingMention) => decisions.get(mention.request.author.id) as AuthorDecision;
+    const lastByLowAuthor = new Map<number, PendingMention>();
+    for (const mention of run.mentions) {
+      const decision = decisionOf(mention);
+      if (!decision.allowed && decision.belowAccessLevel) lastByLowAuthor.set(mention.request.author.id, mention);
+    }
+    return { allowed: run.mentions.filter((mention) => decisionOf(mention).allowed), belowAccessLevel: [...lastByLowAuthor.values()] };
+  }
+
+  /**
+   * One short reply per thread and author to members below MIN_ACCESS_LEVEL (silence looks broken).
+   * Non-members, blocked users and bots get nothing: they are not told who may ask.
+   */
+  private async tellBelowAccessLevel(run: RunRecord, mentions: PendingMention[], log: Logger): Promise<void> {
+    const { store, clock, gitlab, config } = this.deps;
+    for (const mention of mentions) {
+      const { request } = mention;
+      const key = `access-refused:${run.threadKey}:${request.author.id}`;
+      if (!(await store.rememberOnce(key, clock.now(), ACCESS_REFUSAL_MEMORY_MS))) continue;
+      const body = accessRefusedNote(request.author.username, config.minAccessLevel);
+      try {
+        await gitlab.replyInThread(request.project.id, request.noteable, request.note.discussionId, body, { internal: request.note.internal });
+        log.info({ authorId: request.author.id }, 'told a member below MIN_ACCESS_LEVEL who may ask');
+      } catch (error) {
+        // Not said: let a retry (or the next mention) say it.
+        await store.forget(key).catch(() => undefined);
+        if (isTransient(error)) throw error;
+        log.warn({ err: (error as Error).message }, 'could not tell a member below MIN_ACCESS_LEVEL who may ask');
+      }
+    }
+  }
+
+  /**
+   * The run's author's and the project's runs today, counted once per run (a retry of this step does not
+   * count again). Null when both had room; otherwise the note that says which is spent and until when.
+   */
+  private async dailyBudgetRefusal(run: RunRecord, request: FlowRequest): Promise<string | null> {
+    const { store, clock, config } = this.deps;
+    const now = clock.now();
+    if (!(await store.rememberOnce(`daily-run-counted:${run.runId}`, now, 2 * 24 * 3600_000))) return null;
+    const author = await takeDailyRun(store, `author:${request.author.id}`, config.authorRunsPerDay, now);
+    if (!author.taken) return dailyBudgetNote(run.runId, { author: request.author.username }, config.authorRunsPerDay, author.resetsAt);
+    const project = await takeDailyRun(store, `project:${run.projectId}`, config.projectRunsPerDay, now);
+    if (project.taken) return null;
+    await returnDailyRun(store, author);
+    return dailyBudgetNote(run.runId, { project: request.project.path }, config.projectRunsPerDay, project.resetsAt);
   }
 
   private async waitForSlot(run: RunRecord, log: Logger, holdMs: number): Promise<boolean> {
@@ -415,7 +526,8 @@ class Worker {
     // checks again.
     const finishedAlready = await store.isRemembered(pipelineFinishedKey(run.projectId, pipeline.id), clock.now());
     if (finishedAlready) await store.releaseSlot(run.projectId, { runId });
-    await store.updateRun(runId, { state: 'triggered', pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref }, clock.now(), ['announced', 'waiting']);
+    const triggered = { state: 'triggered' as const, pipelineId: pipeline.id, pipelineUrl: pipeline.web_url, ref, mentions: withoutBodies(run.mentions) };
+    await store.updateRun(runId, triggered, clock.now(), ['announced', 'waiting']);
     log.info({ pipelineId: pipeline.id, ref, refReason: reason }, 'pipeline triggered');
     if (finishedAlready) {
       log.info({ pipelineId: pipeline.id }, 'pipeline had already finished: slot released');
@@ -425,7 +537,13 @@ class Worker {
     if (trackingDiscussionId) {
       const trackingNoteId = run.trackingNoteId;
       await this.bestEffort(log, 'update tracking note', () =>
-        gitlab.editThreadNote(request.project.id, request.noteable, trackingDiscussionId, trackingNoteId, triggeredNote(runId, pipeline.id, pipeline.web_url, ref)),
+        gitlab.editThreadNote(
+          request.project.id,
+          request.noteable,
+          trackingDiscussionId,
+          trackingNoteId,
+          triggeredNote(runId, pipeline.id, pipeline.web_url, ref, { confidential: request.noteable.confidential }),
+        ),
       );
     }
   }
@@ -433,7 +551,7 @@ class Worker {
   private async failRun(run: RunRecord, error: unknown, ref: string, log: Logger): Promise<void> {
     const { store, clock, gitlab } = this.deps;
     const message = error instanceof Error ? error.message : String(error);
-    await store.updateRun(run.runId, { state: 'failed', error: message }, clock.now(), ['announced', 'waiting']);
+    await store.updateRun(run.runId, { state: 'failed', error: message, mentions: withoutBodies(run.mentions) }, clock.now(), ['announced', 'waiting']);
     await store.releaseSlot(run.projectId, { runId: run.runId });
     log.error({ err: message, ref }, 'GitLab refused the pipeline: told the thread');
     const request = runRequest(run);
@@ -458,7 +576,7 @@ class Worker {
     log.info({ releasedRun: released }, 'pipeline finished: slot released');
     await this.drainProject(event.projectId, log);
     // Last, and retried (the whole hook, which is idempotent) when GitLab fails transiently.
-    await closeOutEndedPipeline(this.deps.gitlab, event, log);
+    await closeOutEndedPipeline(this.deps.gitlab, store, event, log);
     return { kind: 'ack' };
   }
 
@@ -524,17 +642,4 @@ class Worker {
 function nullOn404(error: unknown): null {
   if (error instanceof GitLabApiError && error.status === 404) return null;
   throw error;
-}
-
-function describeWork(work: QueuedWork): Record<string, unknown> {
-  switch (work.kind) {
-    case 'flow':
-      return { kind: 'flow', projectId: work.request.project.id, noteId: work.request.note.id, threadKey: work.request.threadKey, deliveryId: work.request.deliveryId };
-    case 'pipeline':
-      return { kind: 'pipeline', projectId: work.event.projectId, pipelineId: work.event.pipelineId, status: work.event.status };
-    case 'wake':
-      return { kind: 'wake', projectId: work.projectId };
-    case 'run':
-      return { kind: 'run', projectId: work.projectId, runId: work.runId };
-  }
 }

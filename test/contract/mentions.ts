@@ -1,4 +1,5 @@
 import type { FlowRequest } from '../../service/domain.js';
+import { noteDigest } from '../../service/note-digest.js';
 import type { PendingMention } from '../../service/store/types.js';
 
 // Mentions for the store contract: complete FlowRequests, varying only what the store looks at
@@ -39,7 +40,8 @@ export function mention(noteId: number, spec: MentionSpec = {}): PendingMention 
     },
     note: {
       id: noteId,
-      body: spec.body ?? `@claude note ${noteId}`,
+      body: null,
+      bodyDigest: noteDigest(spec.body ?? `@claude note ${noteId}`),
       createdAt,
       updatedAt: spec.updatedAt ?? createdAt,
       action: spec.updatedAt && spec.updatedAt !== createdAt ? 'update' : 'create',

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { noteDigest } from '../../service/note-digest.js';
 import type { ClaimThreadResult, CoordinationStore, RunRecord } from '../../service/store/types.js';
 import { mention } from './mentions.js';
 import { storeKinds } from './stores.js';
@@ -102,7 +103,7 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       await store.recordMention(mention(1, { body: '@claude first' }), 20, QUIET);
       const run = await claimed(store.claimThread(THREAD, 1, 1, 'run-1', 2000, WINDOW));
       expect(run.mentions).toHaveLength(1);
-      expect(run.mentions[0]?.request.note.body).toBe('@claude edited');
+      expect(run.mentions[0]?.request.note.bodyDigest).toBe(noteDigest('@claude edited'));
     });
 
     it('after the claim an edit changes nothing and answers with the run that took the note', async () => {
@@ -110,7 +111,7 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       await store.claimThread(THREAD, 1, 1, 'run-1', 1000, WINDOW);
       const edit = mention(1, { body: '@claude edited', updatedAt: '2026-11-26T03:05:00.000Z' });
       expect(await store.recordMention(edit, 1100, QUIET)).toEqual({ status: 'claimed', runId: 'run-1' });
-      expect((await store.getRun('run-1'))?.mentions[0]?.request.note.body).toBe('@claude first');
+      expect((await store.getRun('run-1'))?.mentions[0]?.request.note.bodyDigest).toBe(noteDigest('@claude first'));
       // Nor does it open a new window in the thread.
       expect(await store.claimThread(THREAD, 1, 1, 'run-2', 5000, WINDOW)).toEqual({ status: 'claimed-by', runId: 'run-1' });
       expect(await store.getRun('run-2')).toBeNull();

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { noteDigest } from '../../service/note-digest.js';
+import { parseProjectScope, type ProjectScope } from '../../service/project-scope.js';
 import {
   FIXTURE_EVENT,
   fixtureText,
@@ -33,7 +35,9 @@ describe('POST /webhooks/gitlab', () => {
     expect(app.published.length).toBe(before + 1);
     const last = app.published.at(-1);
     expect(last?.orderingKey).toBe('41');
-    expect(last?.work.kind === 'flow' && last.work.request.note.body).toBe('@claude fix the flaky test');
+    // The queue carries ids and a digest of the text, not the text.
+    expect(last?.work.kind === 'flow' && last.work.request.note.bodyDigest).toBe(noteDigest('@claude fix the flaky test'));
+    expect(JSON.stringify(last?.work)).not.toContain('flaky');
   });
 
   it('answers 401 to a missing or wrong X-Gitlab-Token and queues nothing', async () => {
@@ -249,6 +253,41 @@ describe('POST /webhooks/gitlab with a store or queue slower than its answer', (
     // Published, then remembered: the next copy is a duplicate.
     expect((await send()).json).toMatchObject({ status: 'duplicate' });
     expect(slow.published.length).toBe(before + 1);
+  });
+});
+
+describe('POST /webhooks/gitlab with ALLOWED_PROJECTS and scoped secrets', () => {
+  let scoped: AppUnderTest;
+  beforeAll(async () => {
+    scoped = await startAppUnderTest({
+      access: {
+        allowedProjects: [parseProjectScope('acme') as ProjectScope, parseProjectScope('77') as ProjectScope],
+        scopedWebhookSecrets: [{ scope: parseProjectScope('acme/platform') as ProjectScope, secret: 'platform-secret-00001' }],
+      },
+    });
+  });
+  afterAll(() => scoped.close());
+  const mention = (projectId: number, projectPath: string) => JSON.stringify(noteOnIssuePayload({ projectId, projectPath, noteId: projectId * 10 + projectPath.length }));
+
+  it.each([
+    ['a project outside the list, shared secret', 5, 'other/app', TEST_WEBHOOK_TOKEN, 200, 'is not in ALLOWED_PROJECTS'],
+    ['a listed project, shared secret', 6, 'acme/app', TEST_WEBHOOK_TOKEN, 202, null],
+    ['a listed id, shared secret', 77, 'elsewhere/app', TEST_WEBHOOK_TOKEN, 202, null],
+    ['a project with its own secret, shared secret', 8, 'acme/platform/api', TEST_WEBHOOK_TOKEN, 200, 'has its own webhook secret'],
+    ['a project with its own secret, its secret', 9, 'acme/platform/api', 'platform-secret-00001', 202, null],
+    ['another project, the scoped secret', 10, 'acme/app', 'platform-secret-00001', 200, 'has its own webhook secret'],
+  ])('%s: %s', async (_label, projectId, path, token, status, reason) => {
+    const before = scoped.published.length;
+    const { status: answered, json } = await post(mention(projectId, path), webhookHeaders('Note Hook', { token }), scoped);
+    expect(answered).toBe(status);
+    if (reason) expect(json).toEqual({ status: 'ignored', reason: expect.stringContaining(reason) });
+    expect(scoped.published.length).toBe(before + (status === 202 ? 1 : 0));
+    const published = scoped.published.at(-1)?.work;
+    if (status === 202 && published?.kind === 'flow') expect(published.request.webhookSecret).toEqual({ shared: token === TEST_WEBHOOK_TOKEN, scopes: token === TEST_WEBHOOK_TOKEN ? [] : ['acme/platform'] });
+  });
+
+  it('answers 401 to a token that is no configured secret', async () => {
+    expect((await post(mention(6, 'acme/app'), webhookHeaders('Note Hook', { token: 'not-a-secret-at-all' }), scoped)).status).toBe(401);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noteDigest } from '../../service/note-digest.js';
 import type { FlowRequest } from '../../service/domain.js';
 import { classifyWebhook, type Classification, type ClassifyConfig } from '../../service/ingest/classify.js';
 import { SERVICE_NOTE_MARKER } from '../../service/ingest/marker.js';
@@ -72,7 +73,9 @@ describe('GitLab documented note payloads', () => {
         },
         note: {
           id: 1241,
-          body: '@claude please fix this',
+          // At rest only a digest of the text travels; the worker reads the text from GitLab.
+          body: null,
+          bodyDigest: noteDigest('@claude please fix this'),
           createdAt: '2015-05-17T17:06:40.000Z',
           updatedAt: '2015-05-17T17:06:40.000Z',
           action: 'create',
@@ -269,7 +272,7 @@ describe('note actions and authors', () => {
 
   it('uses a configured trigger phrase instead of @claude', () => {
     expect(classify('Note Hook', noteOnIssuePayload({ body: '@claude fix' }), { triggerPhrase: '@ai' })).toEqual({ kind: 'ignore', reason: 'no @ai mention' });
-    expect(flow(classify('Note Hook', noteOnIssuePayload({ body: 'please @AI fix' }), { triggerPhrase: '@ai' })).note.body).toBe('please @AI fix');
+    expect(flow(classify('Note Hook', noteOnIssuePayload({ body: 'please @AI fix' }), { triggerPhrase: '@ai' })).note.bodyDigest).toBe(noteDigest('please @AI fix'));
   });
 
   it('ignores a mention that is only quoted or in code', () => {
@@ -501,16 +504,18 @@ describe('pipeline events', () => {
     expect(classify('Pipeline Hook', fixture('pipeline'))).toEqual({ kind: 'ignore', reason: 'pipeline 31 was not triggered by claude-gitlab-flow (no AI_FLOW_EVENT)' });
   });
 
-  it('reports a pipeline of ours with its variables', () => {
-    const payload = pipelinePayload({ projectId: 5, projectPath: 'gitlab-org/gitlab-test', pipelineId: 99, status: 'failed', variables: ours });
+  it('reports a pipeline of ours, keeping only the variables the worker reads, un-escaped', () => {
+    const variables = { ...ours, AI_FLOW_CONTEXT: '{"version":1,"t":"$${GITLAB_TOKEN} $$$$"}', OTHER_SECRET: 'x' };
+    const payload = pipelinePayload({ projectId: 5, projectPath: 'gitlab-org/gitlab-test', pipelineId: 99, status: 'failed', variables });
     expect(classify('Pipeline Hook', payload)).toEqual({
       kind: 'pipeline',
       event: {
         projectId: 5,
+        projectPath: 'gitlab-org/gitlab-test',
         pipelineId: 99,
         status: 'failed',
         url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/99',
-        variables: ours,
+        variables: { AI_FLOW_EVENT: 'mention', AI_FLOW_CONTEXT: '{"version":1,"t":"${GITLAB_TOKEN} $$"}' },
         deliveryId: 'delivery-1',
       },
     });
@@ -520,7 +525,15 @@ describe('pipeline events', () => {
     const payload = withField(fixture('pipeline'), 'object_attributes.variables', [{ key: 'AI_FLOW_EVENT', value: 'mention' }, { key: 'NESTOR_PROD_ENVIRONMENT', value: 'us-west-1' }]);
     expect(classify('Pipeline Hook', payload)).toEqual({
       kind: 'pipeline',
-      event: { projectId: 1, pipelineId: 31, status: 'success', url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31', variables: { AI_FLOW_EVENT: 'mention', NESTOR_PROD_ENVIRONMENT: 'us-west-1' }, deliveryId: 'delivery-1' },
+      event: {
+        projectId: 1,
+        projectPath: 'gitlab-org/gitlab-test',
+        pipelineId: 31,
+        status: 'success',
+        url: 'http://example.com/gitlab-org/gitlab-test/-/pipelines/31',
+        variables: { AI_FLOW_EVENT: 'mention' },
+        deliveryId: 'delivery-1',
+      },
     });
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
 import { isClosedOut, SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
-import { noteOnIssuePayload } from '../support/payloads.js';
+import { noteOnIssuePayload, webhookHeaders } from '../support/payloads.js';
 import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 
 // From a GitLab comment to a pipeline, end to end: the stand-in GitLab posts real Note Hooks to the
@@ -77,6 +77,28 @@ describe('a mention on an issue', () => {
   });
 });
 
+describe('$ in what people write', () => {
+  it('reaches the job literally (GitLab would expand it), and the hook that reads it back still closes the note', async () => {
+    world = await startFlowWorld();
+    const { gitlab, project, users } = world;
+    gitlab.addCiVariable(project.id, 'GITLAB_TOKEN', 'glpat-project-secret');
+    const title = 'Crash in ${GITLAB_TOKEN} costs $$5';
+    const issue = gitlab.addIssue(project.id, { title, authorId: users.dana.id });
+    const body = '@claude why does $GITLAB_TOKEN print ${HOME}?';
+    gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body, authorId: users.dana.id });
+    const [pipeline] = await eventually('a pipeline', () => gitlab.pipelines(project.id)[0] && gitlab.pipelines(project.id));
+    const seen = pipeline!.jobVariables;
+    expect(seen.AI_FLOW_INPUT).toBe(body);
+    expect(contextOf(seen).noteable.title).toBe(title);
+    expect(JSON.stringify(seen)).not.toContain('glpat-project-secret');
+
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    await eventually('the tracking note naming the pipeline', () => gitlab.notes(project.id, spec).some((n) => n.body.includes(`#${pipeline!.id}`)));
+    await gitlab.finishPipeline(project.id, pipeline!.id, 'failed');
+    await eventually('a closed-out note', () => gitlab.notes(project.id, spec).find((n) => n.authorUsername === 'claude-bot' && isClosedOut(n.body)));
+  });
+});
+
 describe('coalescing and idempotency', () => {
   it('turns a burst in one thread into one pipeline carrying every input in order', async () => {
     world = await startFlowWorld({ env: { DEBOUNCE_MS: '600' } });
@@ -140,7 +162,6 @@ describe('coalescing and idempotency', () => {
 describe('who may trigger', () => {
   it.each([
     ['a non-member', 'mallory'],
-    ['a Reporter (below MIN_ACCESS_LEVEL 30)', 'rita'],
     ['a bot user', 'renovate'],
     ['the service itself', 'bot'],
   ] as const)('%s gets no pipeline and no reply', async (_label, who) => {
@@ -155,6 +176,27 @@ describe('who may trigger', () => {
     expect(gitlab.awardEmoji(project.id, { type: 'Issue', iid: issue.iid })).toHaveLength(0);
   });
 
+  it('a Reporter (below MIN_ACCESS_LEVEL 30) gets no pipeline and one reply per thread saying who may ask', async () => {
+    world = await startFlowWorld();
+    const { gitlab, project, users } = world;
+    const issue = gitlab.addIssue(project.id, { title: 'Who', authorId: users.dana.id });
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    const first = gitlab.addNote(project.id, spec, { body: '@claude do something', authorId: users.rita.id });
+    const refusals = () => gitlab.notes(project.id, spec).filter((n) => n.authorUsername === 'claude-bot');
+    await eventually('a reply to rita', () => refusals().length === 1);
+    expect(refusals()[0]?.body).toContain('@rita, only project members with at least the Developer role can ask Claude here.');
+    expect(refusals()[0]?.discussionId).toBe(first.discussionId);
+    // Again in the same thread: no second reply. In another thread: one there.
+    gitlab.addNote(project.id, spec, { body: '@claude please?', authorId: users.rita.id, discussionId: first.discussionId });
+    gitlab.addNote(project.id, spec, { body: '@claude elsewhere', authorId: users.rita.id });
+    await eventually('a reply in the second thread', () => refusals().length === 2);
+    await quiet(1200);
+    expect(refusals()).toHaveLength(2);
+    expect(new Set(refusals().map((n) => n.discussionId)).size).toBe(2);
+    expect(gitlab.pipelines(project.id)).toHaveLength(0);
+    expect(gitlab.awardEmoji(project.id, spec)).toHaveLength(0);
+  });
+
   it('checks membership again in the worker: removed while waiting means no run', async () => {
     world = await startFlowWorld({ env: { DEBOUNCE_MS: '800' } });
     const { gitlab, project, users } = world;
@@ -167,7 +209,7 @@ describe('who may trigger', () => {
   });
 
   it('honours MIN_ACCESS_LEVEL', async () => {
-    world = await startFlowWorld({ env: { MIN_ACCESS_LEVEL: '20' } });
+    world = await startFlowWorld({ env: { MIN_ACCESS_LEVEL: '20', ALLOW_LOW_ACCESS_LEVEL: 'true' } });
     const { gitlab, project, users } = world;
     const issue = gitlab.addIssue(project.id, { title: 'Reporter ok', authorId: users.dana.id });
     gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: '@claude go', authorId: users.rita.id });
@@ -185,7 +227,87 @@ describe('who may trigger', () => {
     world = await startFlowWorld({ env: { ALLOW_CONFIDENTIAL: 'true' } });
     const allowed = world.gitlab.addIssue(world.project.id, { title: 'Secret', authorId: world.users.dana.id, confidential: true });
     world.gitlab.addNote(world.project.id, { type: 'Issue', iid: allowed.iid }, { body: '@claude look', authorId: world.users.dana.id });
-    await eventually('a pipeline for a confidential issue when allowed', () => world.gitlab.pipelines(world.project.id).length === 1);
+    const [pipeline] = await eventually('a pipeline for a confidential issue when allowed', () => world.gitlab.pipelines(world.project.id).length === 1 && world.gitlab.pipelines(world.project.id));
+    expect(contextOf(pipeline!.variables).noteable.confidential).toBe(true);
+    const tracking = await eventually('the tracking note naming the pipeline', () =>
+      world.gitlab.notes(world.project.id, { type: 'Issue', iid: allowed.iid }).find((n) => n.body.includes(`#${pipeline!.id}`)),
+    );
+    expect(tracking.body).toContain('This issue is confidential, so Claude answers here only: no branch, no merge request.');
+  });
+
+  it('answers an internal note with an internal tracking note, only with ALLOW_CONFIDENTIAL=true', async () => {
+    world = await startFlowWorld({ env: { ALLOW_CONFIDENTIAL: 'true' } });
+    const { gitlab, project, users } = world;
+    const issue = gitlab.addIssue(project.id, { title: 'Open issue', authorId: users.dana.id });
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    gitlab.addNote(project.id, spec, { body: '@claude look, internally', authorId: users.dana.id, internal: true });
+    const [pipeline] = await eventually('a pipeline', () => gitlab.pipelines(project.id)[0] && gitlab.pipelines(project.id));
+    const context = contextOf(pipeline!.variables);
+    expect(context.noteable.confidential).toBe(false);
+    const tracking = gitlab.notes(project.id, spec).find((n) => n.id === context.tracking_note_id);
+    expect(tracking?.internal).toBe(true);
+  });
+
+  it('drops an internal note whose webhook says it is public, without ALLOW_CONFIDENTIAL', async () => {
+    world = await startFlowWorld();
+    const { gitlab, project, users } = world;
+    const issue = gitlab.addIssue(project.id, { title: 'Open issue', authorId: users.dana.id });
+    const spec = { type: 'Issue' as const, iid: issue.iid };
+    const note = gitlab.addNote(project.id, spec, { body: '@claude look', authorId: users.dana.id, internal: true, hook: false });
+    const payload = noteOnIssuePayload({
+      projectId: project.id,
+      projectPath: project.path,
+      projectWebUrl: project.webUrl,
+      defaultBranch: 'main',
+      issueIid: issue.iid,
+      noteId: note.id,
+      discussionId: note.discussionId,
+      body: '@claude look',
+      author: { id: users.dana.id, username: 'dana' },
+    });
+    const response = await fetch(`${world.service.url}/webhooks/gitlab`, { method: 'POST', headers: webhookHeaders('Note Hook'), body: JSON.stringify(payload) });
+    expect(response.status).toBe(202);
+    await eventually('the mention to be dropped', () => world.logs().find((l) => l.message?.toString().startsWith('mention dropped') && l.noteId === note.id));
+    await quiet(300);
+    expect(gitlab.pipelines(project.id)).toHaveLength(0);
+    expect(gitlab.notes(project.id, spec)).toHaveLength(1);
+  });
+});
+
+describe('daily budgets', () => {
+  const tomorrow = () => {
+    const next = new Date();
+    next.setUTCHours(24, 0, 0, 0);
+    return `${next.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  };
+
+  it('an author over AUTHOR_RUNS_PER_DAY is told in the thread when the next run is possible', async () => {
+    world = await startFlowWorld({ env: { AUTHOR_RUNS_PER_DAY: '1' } });
+    const { gitlab, project, users } = world;
+    const [a, b] = [1, 2].map((i) => gitlab.addIssue(project.id, { title: `Budget ${i}`, authorId: users.dana.id }));
+    gitlab.addNote(project.id, { type: 'Issue', iid: a!.iid }, { body: '@claude one', authorId: users.dana.id });
+    await eventually('a pipeline', () => gitlab.pipelines(project.id).length === 1);
+    gitlab.addNote(project.id, { type: 'Issue', iid: b!.iid }, { body: '@claude two', authorId: users.dana.id });
+    const note = await eventually('the budget note', () => gitlab.notes(project.id, { type: 'Issue', iid: b!.iid }).find((n) => n.authorUsername === 'claude-bot'));
+    expect(note.body).toContain('Claude has already run 1 times today for @dana (AUTHOR_RUNS_PER_DAY)');
+    expect(note.body).toContain(`The next run is possible from ${tomorrow()}.`);
+    expect(isClosedOut(note.body)).toBe(true);
+    await quiet(500);
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
+  });
+
+  it('a project over PROJECT_RUNS_PER_DAY is told too', async () => {
+    world = await startFlowWorld({ env: { PROJECT_RUNS_PER_DAY: '1', AUTHOR_RUNS_PER_DAY: '1' } });
+    const { gitlab, project, users } = world;
+    const erin = gitlab.addUser({ username: 'erin' });
+    gitlab.addMember(project.id, erin.id, 30);
+    const [a, b] = [1, 2].map((i) => gitlab.addIssue(project.id, { title: `Budget ${i}`, authorId: users.dana.id }));
+    gitlab.addNote(project.id, { type: 'Issue', iid: a!.iid }, { body: '@claude one', authorId: erin.id });
+    await eventually('a pipeline', () => gitlab.pipelines(project.id).length === 1);
+    gitlab.addNote(project.id, { type: 'Issue', iid: b!.iid }, { body: '@claude two', authorId: users.dana.id });
+    const note = await eventually('the budget note', () => gitlab.notes(project.id, { type: 'Issue', iid: b!.iid }).find((n) => n.authorUsername === 'claude-bot'));
+    expect(note.body).toContain('Claude has already run 1 times today in acme/app (PROJECT_RUNS_PER_DAY)');
+    expect(gitlab.pipelines(project.id)).toHaveLength(1);
   });
 });
 

@@ -88,4 +88,35 @@ describe('parseConfig', () => {
     for (const secret of ['glpat-secret-token-value', 'a-webhook-secret-of-length', 'glptt-trigger-token-value']) expect(text).not.toContain(secret);
     expect(text).toContain('"triggerToken":"set"');
   });
+  it('refuses MIN_ACCESS_LEVEL below Developer unless ALLOW_LOW_ACCESS_LEVEL=true', () => {
+    expect(errorOf({ ...required, MIN_ACCESS_LEVEL: '20' })).toContain('ALLOW_LOW_ACCESS_LEVEL=true');
+    expect(parseConfig({ ...required, MIN_ACCESS_LEVEL: '20', ALLOW_LOW_ACCESS_LEVEL: 'true' }).minAccessLevel).toBe(20);
+    expect(parseConfig({ ...required, MIN_ACCESS_LEVEL: '40' }).minAccessLevel).toBe(40);
+  });
+
+  it('reads ALLOWED_PROJECTS as ids and paths, and refuses anything else', () => {
+    const config = parseConfig({ ...required, ALLOWED_PROJECTS: '42, acme/platform ,/solo/' });
+    expect(config.allowedProjects.map((scope) => scope.text)).toEqual(['42', 'acme/platform', 'solo']);
+    expect(parseConfig(required).allowedProjects).toEqual([]);
+    expect(errorOf({ ...required, ALLOWED_PROJECTS: '42,not a path' })).toContain('ALLOWED_PROJECTS');
+  });
+
+  it('reads GITLAB_WEBHOOK_SECRETS as scope=secret pairs, alone or beside the shared secret', () => {
+    const env = { GITLAB_TOKEN: required.GITLAB_TOKEN, GITLAB_WEBHOOK_SECRETS: '42=secret-of-project-42, acme=secret-of-group-acme' };
+    const config = parseConfig(env);
+    expect(config.webhookSecrets).toEqual([]);
+    expect(config.scopedWebhookSecrets.map((entry) => [entry.scope.text, entry.secret])).toEqual([
+      ['42', 'secret-of-project-42'],
+      ['acme', 'secret-of-group-acme'],
+    ]);
+    const bad = errorOf({ ...env, GITLAB_WEBHOOK_SECRETS: 'secret-without-a-scope-0000, acme=short' });
+    expect(bad).toContain('entry 1 must be <project id or path>=<secret>');
+    expect(bad).toContain('entry 2: the secret must be at least 16 characters');
+    expect(bad).not.toContain('secret-without-a-scope-0000');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('secret-of-');
+  });
+
+  it('has daily run budgets a busy team does not hit', () => {
+    expect(parseConfig(required)).toMatchObject({ authorRunsPerDay: 50, projectRunsPerDay: 500 });
+  });
 });

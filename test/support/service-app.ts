@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import type { QueuedWork } from '../../service/domain.js';
 import { buildApp } from '../../service/http/app.js';
 import { createLogger, type Logger } from '../../service/log.js';
+import type { ProjectAccessConfig } from '../../service/project-access.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import { TEST_WEBHOOK_TOKEN } from './payloads.js';
 
@@ -39,7 +40,9 @@ export function captureLogger(level = 'debug'): { logger: Logger; logs: Array<Re
   };
 }
 
-export async function startAppUnderTest(options: { maxBodyBytes?: number; secrets?: string[]; answerWithinMs?: number } = {}): Promise<AppUnderTest> {
+export async function startAppUnderTest(
+  options: { maxBodyBytes?: number; secrets?: string[]; answerWithinMs?: number; access?: Partial<ProjectAccessConfig> } = {},
+): Promise<AppUnderTest> {
   const published: AppUnderTest['published'] = [];
   const store = new MemoryStore();
   const captured = captureLogger();
@@ -48,6 +51,7 @@ export async function startAppUnderTest(options: { maxBodyBytes?: number; secret
   const app = buildApp({
     logger: captured.logger,
     webhookSecrets: options.secrets ?? [TEST_WEBHOOK_TOKEN],
+    ...options.access,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     classifyConfig: () => ({ triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: 'https://gitlab.example.com', selfUsername: 'claude-bot' }),
     store,

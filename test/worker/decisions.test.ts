@@ -12,7 +12,9 @@ function requestOf(payload: unknown): FlowRequest {
     { triggerPhrase: '@claude', allowConfidential: true, gitlabUrl: 'https://gitlab.example.com' },
   );
   if (result.kind !== 'flow') throw new Error(`fixture did not classify as a flow: ${JSON.stringify(result)}`);
-  return result.request;
+  // As the worker has it after reading the note from GitLab: with its text.
+  const body = (payload as { object_attributes: { note: string } }).object_attributes.note;
+  return { ...result.request, note: { ...result.request.note, body } };
 }
 
 describe('chooseRef', () => {
@@ -33,7 +35,7 @@ describe('chooseRef', () => {
 describe('decideAuthor', () => {
   const self = { id: 99, username: 'claude-bot', bot: false, state: 'active' };
   const human = { id: 7, username: 'dana', bot: false, state: 'active' };
-  const developer = { id: 7, username: 'dana', access_level: 30, state: 'active' };
+  const developer = { id: 7, username: 'dana', access_level: 30, state: 'active', membership_state: 'active' };
   it.each([
     ['a Developer', { authorId: 7, user: human, member: developer }, true],
     ['the service itself', { authorId: 99, user: self, member: { ...developer, id: 99 } }, false],
@@ -41,7 +43,10 @@ describe('decideAuthor', () => {
     ['a blocked user', { authorId: 7, user: { ...human, state: 'blocked' }, member: developer }, false],
     ['a non-member', { authorId: 7, user: human, member: null }, false],
     ['a Reporter', { authorId: 7, user: human, member: { ...developer, access_level: 20 } }, false],
-    ['an awaiting membership', { authorId: 7, user: human, member: { ...developer, state: 'awaiting' } }, false],
+    ['an awaiting membership', { authorId: 7, user: human, member: { ...developer, membership_state: 'awaiting' } }, false],
+    ['a membership without membership_state', { authorId: 7, user: human, member: { ...developer, membership_state: undefined } }, false],
+    ['a user record without bot', { authorId: 7, user: { ...human, bot: null }, member: developer }, false],
+    ['a user record without state', { authorId: 7, user: { ...human, state: null }, member: developer }, false],
     ['a Maintainer', { authorId: 7, user: human, member: { ...developer, access_level: 40 } }, true],
   ])('%s: allowed=%s', (_label, input, allowed) => {
     expect(decideAuthor({ ...input, self, minAccessLevel: 30 }).allowed).toBe(allowed);
@@ -60,7 +65,7 @@ describe('pipelineVariables', () => {
       version: 1,
       gitlab_url: 'https://gitlab.example.com',
       project: { id: 5, path: 'gitlab-org/gitlab-test', default_branch: 'master' },
-      noteable: expect.objectContaining({ type: 'Issue', iid: 17, fork: false, commit_sha: null, source_branch: null }),
+      noteable: expect.objectContaining({ type: 'Issue', iid: 17, fork: false, commit_sha: null, source_branch: null, confidential: false }),
       discussion_id: last.note.discussionId,
       trigger_note_ids: [1, 2],
       tracking_note_id: 555,

@@ -1,6 +1,7 @@
 import { isDraftTitle } from './entities/issuables.js';
 import { sameNoteable } from './ops/notes.js';
 import { noteableKey, type NoteableSpec } from './seed.js';
+import { expandVariables } from './pipelines/expand.js';
 import type { State } from './state.js';
 import type { AwardableType, Pipeline, PipelineStatus, PipelineVariable } from './types.js';
 
@@ -19,6 +20,11 @@ export interface PipelineRecord {
   variables: Record<string, string>;
   /** Every pipeline variable as GitLab stores it, TRIGGER_PAYLOAD included. */
   variableList: PipelineVariable[];
+  /**
+   * The caller's variables as the job sees them: expanded from the project's CI/CD variables, a few
+   * predefined ones and the pipeline's own (`$$` becomes `$`).
+   */
+  jobVariables: Record<string, string>;
   userId: number;
   username: string;
   triggerId: number | null;
@@ -72,7 +78,20 @@ export interface MergeRequestRecord {
   createdAt: Date;
 }
 
+function jobVariables(state: State, pipeline: Pipeline, own: Record<string, string>): Record<string, string> {
+  const project = state.project(pipeline.projectId);
+  const predefined = { CI_PROJECT_ID: String(project.id), CI_PROJECT_PATH: project.path, CI_PIPELINE_ID: String(pipeline.id), CI_COMMIT_REF_NAME: pipeline.ref };
+  // Pipeline variables take precedence over project variables; references resolve against the raw values.
+  const context = { ...predefined, ...Object.fromEntries(project.ciVariables), ...own };
+  return Object.fromEntries(Object.entries(own).map(([key, value]) => [key, expandVariables(value, context)]));
+}
+
 export function pipelineRecord(state: State, pipeline: Pipeline): PipelineRecord {
+  const own = Object.fromEntries(
+    pipeline.variables
+      .filter((variable) => !(pipeline.source === 'trigger' && variable.key === 'TRIGGER_PAYLOAD'))
+      .map((variable) => [variable.key, variable.value]),
+  );
   return {
     id: pipeline.id,
     iid: pipeline.iid,
@@ -81,12 +100,9 @@ export function pipelineRecord(state: State, pipeline: Pipeline): PipelineRecord
     sha: pipeline.sha,
     source: pipeline.source,
     status: pipeline.status,
-    variables: Object.fromEntries(
-      pipeline.variables
-        .filter((variable) => !(pipeline.source === 'trigger' && variable.key === 'TRIGGER_PAYLOAD'))
-        .map((variable) => [variable.key, variable.value]),
-    ),
+    variables: own,
     variableList: pipeline.variables.map((variable) => ({ ...variable })),
+    jobVariables: jobVariables(state, pipeline, own),
     userId: pipeline.userId,
     username: state.user(pipeline.userId).username,
     triggerId: pipeline.triggerId,

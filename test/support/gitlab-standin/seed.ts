@@ -96,6 +96,7 @@ export function addProject(state: State, input: NewProject): ProjectInfo {
     ],
     members: new Map(),
     hasCiConfig: input.hasCiConfig ?? true,
+    ciVariables: new Map(),
     forkedFromProjectId: input.forkedFromProjectId ?? null,
     createdAt: now,
     nextIssueIid: 1,

@@ -114,6 +114,11 @@ export class GitLabStandIn {
     seed.addMember(this.state, projectId, userId, accessLevel);
   }
 
+  /** A project CI/CD variable every job of the project gets (a secret, say), for `jobVariables`. */
+  addCiVariable(projectId: number, key: string, value: string): void {
+    this.state.project(projectId).ciVariables.set(key, value);
+  }
+
   removeMember(projectId: number, userId: number): void {
     this.state.project(projectId).members.delete(userId);
   }

@@ -77,6 +77,8 @@ export interface Project {
   members: Map<number, Member>;
   /** Without a .gitlab-ci.yml GitLab refuses to create pipelines. */
   hasCiConfig: boolean;
+  /** Project CI/CD variables (Settings > CI/CD > Variables), as every job of the project gets them. */
+  ciVariables: Map<string, string>;
   forkedFromProjectId: number | null;
   createdAt: Date;
   nextIssueIid: number;

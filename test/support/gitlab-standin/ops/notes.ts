@@ -59,7 +59,10 @@ export function reply(state: State, discussion: Discussion, input: Omit<NewNote,
       if (note && note.type === null) note.type = 'DiscussionNote';
     }
   }
-  return addToDiscussion(state, discussion, { ...input, noteable: discussion.noteable, type: 'DiscussionNote' });
+  // Notes::BuildService: a reply takes the thread's confidentiality, whatever the caller asked for.
+  const first = state.notes.get(discussion.noteIds[0] ?? -1);
+  const internal = first?.internal ?? input.internal ?? false;
+  return addToDiscussion(state, discussion, { ...input, noteable: discussion.noteable, type: 'DiscussionNote', internal });
 }
 
 function addToDiscussion(state: State, discussion: Discussion, input: NewNote): Note {

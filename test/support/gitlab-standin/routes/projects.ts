@@ -1,6 +1,6 @@
-import { canReadCode, findProject } from '../access.js';
-import { branchEntity, commitEntity, projectEntity } from '../entities/projects.js';
-import { memberEntity } from '../entities/users.js';
+import { canReadCode, canReadProject, findProject } from '../access.js';
+import { branchEntity, commitEntity, projectEntity, projectWebUrl } from '../entities/projects.js';
+import { memberEntity, userBasic } from '../entities/users.js';
 import { forbidden, notFound, paramErrors, recordNotFound } from '../http/errors.js';
 import { paginate } from '../http/pagination.js';
 import { json, requireUser, type Ctx, type Router } from '../http/router.js';
@@ -58,6 +58,28 @@ export function registerProjectRoutes(router: Router): void {
     const commit = sha ? await findCommit(project, sha) : null;
     if (!commit) throw notFound('Branch');
     return json(200, branchEntity(project, name, commit, ctx.user, ctx.services.state.baseUrl));
+  });
+
+  // Project snippets (https://docs.gitlab.com/api/project_snippets/): by id; one of another project is 404.
+  router.get('/projects/:id/snippets/:snippet_id', (ctx) => {
+    const { state } = ctx.services;
+    const raw = ctx.pathParams.snippet_id as string;
+    if (!/^\d+$/.test(raw)) throw paramErrors(['snippet_id is invalid']);
+    const project = findProject(state, ctx.pathParams.id as string, ctx.user);
+    const snippet = state.snippets.get(Number(raw));
+    if (!snippet || snippet.projectId !== project.id || !canReadProject(project, ctx.user)) throw notFound('Snippet');
+    return json(200, {
+      id: snippet.id,
+      title: snippet.title,
+      description: null,
+      visibility: project.visibility,
+      author: userBasic(state.user(snippet.authorId), state.baseUrl),
+      created_at: snippet.createdAt.toISOString(),
+      updated_at: snippet.updatedAt.toISOString(),
+      project_id: project.id,
+      web_url: `${projectWebUrl(project, state.baseUrl)}/-/snippets/${snippet.id}`,
+      raw_url: `${projectWebUrl(project, state.baseUrl)}/-/snippets/${snippet.id}/raw`,
+    });
   });
 
   router.get('/projects/:id/repository/commits/:sha', async (ctx) => {
