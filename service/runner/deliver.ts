@@ -71,7 +71,10 @@ async function changePolicy(input: DeliverInput): Promise<ChangePolicy> {
 
 export async function deliver(input: DeliverInput): Promise<Delivery> {
   const { config, git, plan, answer, result, secrets, context } = input;
-  const changes = await workspaceChanges(config.projectDir, input.workspaceDir);
+  // What the checkout ignores (build output, a CI tool's state) is never committed: not a change.
+  const all = await workspaceChanges(config.projectDir, input.workspaceDir);
+  const ignored = await git.ignored(all.map((change) => change.path));
+  const changes = all.filter((change) => !ignored.has(change.path));
   if (changes.length === 0) return { kind: 'nothing-to-push' };
   if (plan.kind === 'reply-only') return { kind: 'not-pushed', reason: plan.reason, refused: [] };
 

@@ -20,6 +20,8 @@ export interface Git {
   head(): Promise<string>;
   /** `git status --porcelain`: empty when the tree is clean (ignored files do not count). */
   status(): Promise<string>;
+  /** Which of `paths` the checkout's ignore rules exclude (changes there are never committed). */
+  ignored(paths: readonly string[]): Promise<Set<string>>;
   /** `sha subject` of the last `count` commits, newest first. */
   recentCommits(count: number): Promise<string>;
   /** Removes the job token from origin's URL in .git/config (the push brings its own credential). */
@@ -87,6 +89,15 @@ export function createGit(setup: GitSetup): Git {
   return {
     head: async () => (await run(['rev-parse', 'HEAD'])).trim(),
     status: () => run(['status', '--porcelain']),
+    async ignored(paths) {
+      if (paths.length === 0) return new Set();
+      // Exit status 1 means "none ignored".
+      const out = await run(['check-ignore', '--stdin', '-z'], { input: paths.map((path) => `${path}\0`).join('') }).catch((error: unknown) => {
+        if (error instanceof GitError && error.stderr.trim() === '') return '';
+        throw error;
+      });
+      return new Set(out.split('\0').filter(Boolean));
+    },
     recentCommits: async (count) => (await run(['log', `--max-count=${count}`, '--format=%h %s', '--no-decorate'])).trim(),
     async scrubOrigin() {
       const url = await originUrl();

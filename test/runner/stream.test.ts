@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, describeToolUse, initialProgress, parseStreamLine } from '../../service/runner/stream.js';
-import { assistantText, assistantToolUse, init, resultError, resultSuccess, toolResult, type Session } from '../support/fake-claude/messages.js';
+import { assistantText, assistantToolUse, init, resultError, resultSuccess, toolResult, type Session } from '../support/claude-messages.js';
 
 // The messages come from the fake's builders, which are typed as the Agent SDK's SDKMessage members:
 // the parser is tested on the real shapes, not on hand-written approximations.

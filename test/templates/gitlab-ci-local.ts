@@ -3,14 +3,14 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildFakeClaude, bundleExecutable } from '../support/fake-claude/build.js';
+import { bundleExecutable } from '../support/bundle.js';
 
 // Running a template's job under gitlab-ci-local 4.55 in shell mode. gitlab-ci-local runs jobs with an
 // `image:` only through Docker, which is not here, so the job runs from a test copy of the template
 // that lacks the `image:` block (and nothing else): with no image, gitlab-ci-local uses its shell
 // executor (`--shell-executor-no-image`, its default), in the checkout itself. What the image would
-// provide is put on PATH instead: `claude-gitlab-flow` (the runner, bundled from service/runner) and
-// `claude` (the fake), plus a fake `aws` for the Bedrock template.
+// provide is put on PATH instead: `claude-gitlab-flow` (the runner, bundled from service/runner) and a
+// fake `aws` for the Bedrock template; the jobs name the real Claude Code binary in CLAUDE_CODE_PATH.
 
 const require = createRequire(import.meta.url);
 export const GITLAB_CI_LOCAL = join(require.resolve('gitlab-ci-local/package.json'), '..', 'src', 'index.js');
@@ -64,9 +64,8 @@ if [ "$query" != "Credentials.[AccessKeyId,SecretAccessKey,SessionToken]" ] || [
 printf 'ASIAFAKEACCESSKEY\\tfakeSecretAccessKey\\tfakeSessionToken\\n'
 `;
 
-/** The image's executables, built once: the runner, the fake claude, the fake aws. */
+/** The image's executables, built once: the runner and the fake aws. */
 export async function buildImageTools(binDir: string): Promise<void> {
-  await buildFakeClaude(binDir);
   await bundleExecutable(fileURLToPath(new URL('../../service/runner/main-cli.ts', import.meta.url)), binDir, 'claude-gitlab-flow');
   await mkdir(binDir, { recursive: true });
   await writeFile(join(binDir, 'aws'), FAKE_AWS);

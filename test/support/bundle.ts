@@ -1,5 +1,4 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
@@ -24,8 +23,4 @@ export async function bundleExecutable(entry: string, binDir: string, name: stri
   await writeFile(wrapper, `#!/bin/sh\nexec node "${bundle}" "$@"\n`);
   await chmod(wrapper, 0o755);
   return wrapper;
-}
-
-export function buildFakeClaude(binDir: string): Promise<string> {
-  return bundleExecutable(fileURLToPath(new URL('./fake-claude.ts', import.meta.url)), binDir, 'claude');
 }

@@ -11,7 +11,7 @@ import type {
 } from '@anthropic-ai/claude-agent-sdk';
 
 // Builders for the messages `claude -p --output-format stream-json --verbose` writes, typed as the
-// Agent SDK's SDKMessage members, so `tsc` fails the build if the fake drifts from the real shapes.
+// Agent SDK's SDKMessage members, so `tsc` fails the build if the stream parser's fixtures drift from them.
 
 export interface Session {
   sessionId: string;
