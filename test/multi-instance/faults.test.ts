@@ -52,7 +52,8 @@ describe('two instances under faults', () => {
     });
     const { gitlab, pubsub, users } = cluster;
     const poisonProject = cluster.projects[10] as { id: number };
-    gitlab.queueFault({ status: 500, path: new RegExp(`^/projects/${poisonProject.id}/members/`), times: 100_000 });
+    // Every call about that project fails (the worker reads the project, the note and its thread before the author).
+    gitlab.queueFault({ status: 500, path: new RegExp(`^/projects/${poisonProject.id}(/|$)`), times: 100_000 });
 
     // The crash comes once runs are being announced, queued and triggered: B dies holding webhooks,
     // mentions inside their window, slot waits and run locks (which go stale 20 s after their last renewal).
