@@ -1,12 +1,12 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { claudeArgs } from '../../service/runner/claude-args.js';
 import { runClaudeProcess } from '../../service/runner/claude-process.js';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
 import { claudeHint } from '../../service/runner/hints.js';
 import type { StreamEvent } from '../../service/runner/stream.js';
+import { realClaudePath } from '../support/real-claude.js';
 import { removeTempDirs, tempDir } from './support/temp.js';
 
 // The real Claude Code CLI ships inside the Agent SDK dev dependency as a native binary (linux-x64).
@@ -14,17 +14,7 @@ import { removeTempDirs, tempDir } from './support/temp.js';
 // accepts exactly the command line the runner builds and answers in the stream-json shapes the runner
 // reads. Skipped where that platform package is not installed.
 
-function realClaude(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const path = join(dirname(require.resolve('@anthropic-ai/claude-agent-sdk-linux-x64/package.json')), 'claude');
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
-
-const claude = realClaude();
+const claude = realClaudePath();
 
 describe.skipIf(!claude)('the real claude CLI (from the Agent SDK package)', () => {
   const sandbox = tempDir('real-claude');

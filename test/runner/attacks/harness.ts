@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGitLabStandIn, type GitLabStandIn } from '../../support/gitlab-standin/index.js';
 import { startModelStandIn, type ModelRequest, type Script } from '../../support/model-standin/standin.js';
 import { realClaudePath } from '../../support/real-claude.js';
-import { startFilesProxy, type FilesProxy } from '../support/files-proxy.js';
+import { startRunWorld, type RunWorld } from '../support/model-run.js';
 import { branches } from '../support/repo.js';
-import { createScenario, jobEnvironment, type Scenario, type ScenarioHost, type ScenarioOptions } from '../support/scenario.js';
+import { createScenario, jobEnvironment, type Scenario, type ScenarioOptions } from '../support/scenario.js';
 import { tempDir } from '../support/temp.js';
 
 // The attack suite's world: the runner as the CI job runs it (its own process, `claude-gitlab-flow run`
@@ -28,27 +27,8 @@ export const SECRETS = {
   projectSecret: 'project-variable-deploy-password-98765',
 };
 
-export interface World {
-  gitlab: GitLabStandIn;
-  proxy: FilesProxy;
-  host: ScenarioHost;
-  close(): Promise<void>;
-}
-
-export async function startWorld(): Promise<World> {
-  const gitlab = await startGitLabStandIn();
-  const bareRepos = new Map<number, string>();
-  const proxy = await startFilesProxy(gitlab.url, bareRepos);
-  return {
-    gitlab,
-    proxy,
-    host: { gitlab, url: proxy.url, bareRepos },
-    async close() {
-      await proxy.close();
-      await gitlab.close();
-    },
-  };
-}
+export type World = RunWorld;
+export const startWorld = startRunWorld;
 
 export interface Attempt {
   scenario: Scenario;

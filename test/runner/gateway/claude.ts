@@ -1,21 +1,12 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 // The real Claude Code binary from the Agent SDK's linux-x64 package (null where it is not installed), run the
 // way the gateway tests need: one prompt on stdin, stream-json out, an environment of only what is given.
 
-export function realClaude(): string | null {
-  try {
-    const require = createRequire(import.meta.url);
-    const path = join(dirname(require.resolve('@anthropic-ai/claude-agent-sdk-linux-x64/package.json')), 'claude');
-    return existsSync(path) ? path : null;
-  } catch {
-    return null;
-  }
-}
+export { realClaudePath as realClaude } from '../../support/real-claude.js';
 
 export interface ClaudeRun {
   exitCode: number | null;
