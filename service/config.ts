@@ -3,7 +3,7 @@ import type { ScopedSecret } from './http/webhook-secrets.js';
 import { parseProjectScope, type ProjectScope } from './project-scope.js';
 
 // Every setting the service reads, parsed once from the environment by this one pure function. The
-// names are a public contract (README "Configuration"); nothing else reads process.env.
+// names are a public contract (docs/configuration.md); nothing else reads process.env.
 
 export type StoreKind = 'memory' | 'firestore';
 

@@ -1,5 +1,5 @@
 // The shapes that cross module boundaries: what ingest classifies a webhook into, what travels on the
-// queue, and the version-1 pipeline context (design §4). Pure types, no I/O.
+// queue, and the version-1 pipeline context (docs/architecture.md, "The pipeline contract"). Pure types, no I/O.
 
 export type NoteableType = 'Issue' | 'MergeRequest' | 'Commit' | 'Snippet';
 
@@ -102,7 +102,7 @@ export type QueuedWork =
 
 export const FINISHED_PIPELINE_STATUSES = new Set(['success', 'failed', 'canceled', 'skipped']);
 
-/** AI_FLOW_CONTEXT, version 1 (design §4). Field names are the public contract: snake_case. */
+/** AI_FLOW_CONTEXT, version 1 (docs/architecture.md, "The pipeline contract"). Field names are the public contract: snake_case. */
 export interface FlowContextV1 {
   version: 1;
   gitlab_url: string;

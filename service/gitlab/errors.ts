@@ -1,4 +1,4 @@
-// One typed place that says whether a GitLab failure is worth retrying (design §3.6): 429, 5xx, timeouts
+// One typed place that says whether a GitLab failure is worth retrying (docs/architecture.md): 429, 5xx, timeouts
 // and network errors are transient; everything else (401, 403, 404, 400, 409, 422) is permanent.
 
 export class GitLabApiError extends Error {

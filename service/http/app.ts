@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import { HttpError } from './http-error.js';
 import { webhookRoute, type WebhookRouteDeps } from './webhook-route.js';
 
-// Builds the express app; never listens (cli.ts does), so tests and benchmarks mount it on any port.
+// Builds the express app; never listens (serve.ts does), so tests and benchmarks mount it on any port.
 
 export interface AppDeps extends WebhookRouteDeps {
   logger: Logger;

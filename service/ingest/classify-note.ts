@@ -15,7 +15,7 @@ export interface NoteDelivery {
   receivedAt: Date;
 }
 
-/** A comment event (`Note Hook` / `Confidential Note Hook`) to a FlowRequest, or why not (design §2). */
+/** A comment event (`Note Hook` / `Confidential Note Hook`) to a FlowRequest, or why not (docs/architecture.md, "A message's path"). */
 export function classifyNote(delivery: NoteDelivery, config: ClassifyConfig): Classification {
   // Before validating: comments on group-level things (epics, group wiki pages) come without a project,
   // and refusing them with a 400 would count against the group hook.

@@ -3,7 +3,7 @@ import { unescapeVariableValue } from '../gitlab/variable-escape.js';
 import { ignore, invalid, type Classification } from './classification.js';
 import { parsePayload, pipelinePayloadSchema } from './schemas.js';
 
-/** Every pipeline we trigger carries AI_FLOW_EVENT (design §4); other pipelines are not ours to track. */
+/** Every pipeline we trigger carries AI_FLOW_EVENT (docs/architecture.md); other pipelines are not ours to track. */
 export const OUR_PIPELINE_VARIABLE = 'AI_FLOW_EVENT';
 
 /** The only variables kept: a hook carries every pipeline variable, and the rest are none of ours to store. */

@@ -1,6 +1,6 @@
 import { proseOf } from './markdown-prose.js';
 
-// When does a comment mention the trigger phrase (design §2)? As a word, in the author's own prose.
+// When does a comment mention the trigger phrase (docs/architecture.md, "A message's path")? As a word, in the author's own prose.
 // - Before it: the start of a line or whitespace, optionally followed by opening punctuation or emphasis
 //   (`(@claude`, `"@claude`, `**@claude**`, `~~@claude~~`). Not `[`: `[@claude](url)` is a link, not a
 //   mention, and not a letter, digit, `_`, `/`, `\`, `.` or `:` (e-mail addresses, URLs, escapes, `cc:@claude`).

@@ -2,9 +2,8 @@ import type { PubSub } from '@google-cloud/pubsub';
 
 // Creates the topic and subscription on the emulator or a developer's project. Production never calls
 // this (infra creates them, with the dead-letter policy; the service account cannot create). The
-// subscription gets message ordering and a retry policy but no dead-letter policy: on the emulator,
-// dead-lettering an ordered subscription's message breaks the stream (see docs/pubsub-firestore.md),
-// and our own dead-lettering by attempt count gives the same effect.
+// subscription is not ordered and gets a retry policy but no dead-letter policy: our own dead-lettering
+// by attempt count gives the same effect (docs/pubsub-firestore.md).
 
 export interface SubscriptionSpec {
   ackDeadlineSeconds: number;
@@ -26,7 +25,7 @@ export async function ensureSubscription(pubsub: PubSub, topicName: string, name
     pubsub.topic(topicName).createSubscription(name, {
       // Not ordered: the worker holds a message through its thread's debounce window and while it waits
       // for a project slot, and an ordered subscription would hold back every later message of the
-      // project behind it (no coalescing, no slot release). Order comes from the store (design §3).
+      // project behind it (no coalescing, no slot release). Order comes from the store (docs/architecture.md).
       enableMessageOrdering: false,
       ackDeadlineSeconds: spec.ackDeadlineSeconds,
       retryPolicy: { minimumBackoff: duration(spec.minBackoffMs), maximumBackoff: duration(spec.maxBackoffMs) },

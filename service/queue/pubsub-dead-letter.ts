@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import { describeWork } from './describe-work.js';
 import type { Delivery } from './types.js';
 
-// Where a message goes after its last attempt (design §3.6: nothing is dropped silently). With a
+// Where a message goes after its last attempt (nothing is dropped silently: docs/architecture.md). With a
 // dead-letter topic configured the message is republished there, with why; either way it is logged at
 // error level. Used by both pull and push, so the emulator (whose own dead-lettering breaks on ordered
 // subscriptions) and production behave alike.

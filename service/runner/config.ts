@@ -4,7 +4,7 @@ import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 
 // Every environment variable the runner reads, in one place, as a pure function of `env`.
 //
-// The contract (README.md, "The runner contract"):
+// The contract (docs/runner-contract.md):
 //   AI_FLOW_INPUT, AI_FLOW_CONTEXT (version 1), AI_FLOW_EVENT   from the service's trigger
 //   CI_API_V4_URL, CI_SERVER_URL, CI_PROJECT_ID, CI_PROJECT_PATH, CI_PROJECT_DIR, CI_DEFAULT_BRANCH,
 //   CI_JOB_URL, CI_PIPELINE_URL (and CI_COMMIT_REF_NAME, CI_JOB_ID when present)   GitLab predefined

@@ -3,7 +3,7 @@ import type { FlowContextV1 } from '../domain.js';
 
 // AI_FLOW_CONTEXT, read strictly: it is the one place where the runner learns which thread to answer and
 // which note to edit, so a context it does not fully understand is refused rather than guessed at
-// (design §4: "a runner must refuse a context whose version it does not know").
+// (docs/architecture.md, "The pipeline contract": a runner refuses a version it does not know).
 
 const noteableSchema = z.object({
   type: z.enum(['Issue', 'MergeRequest', 'Commit', 'Snippet']),

@@ -1,8 +1,8 @@
 import { GitLabApiError } from '../gitlab/errors.js';
 import { GitError } from './git.js';
 
-// One place that turns a raw failure into what a project member should check. The wording mirrors the
-// troubleshooting section of README.md, so the note and the README point at the same fix.
+// One place that turns a raw failure into what a project member should check. The wording mirrors
+// docs/troubleshooting.md, so the note and the docs point at the same fix.
 
 export function gitlabHint(error: unknown): string | undefined {
   if (!(error instanceof GitLabApiError)) return undefined;

@@ -24,7 +24,7 @@ export function choosePushPlan(context: FlowContextV1, now: Date, confidential =
       if (confidential) return { kind: 'reply-only', reason: 'the issue is confidential, and a branch or merge request would be visible to everyone who can see the repository' };
       return { kind: 'new-branch', branch: issueBranchName(noteable.iid!, now), targetBranch: project.default_branch, issueIid: noteable.iid! };
     case 'MergeRequest':
-      // Fork code never runs here and the fork's branch is not ours to push to (design §2).
+      // Fork code never runs here and the fork's branch is not ours to push to (docs/security.md).
       if (noteable.fork || (noteable.source_project_id !== null && noteable.source_project_id !== project.id)) {
         return { kind: 'reply-only', reason: 'this merge request comes from a fork' };
       }

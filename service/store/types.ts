@@ -1,6 +1,6 @@
 import type { FlowRequest } from '../domain.js';
 
-// The coordination store contract (design §3). Every guarantee the worker gives across instances rests
+// The coordination store contract (docs/architecture.md, "What the store records"). Every guarantee the worker gives across instances rests
 // on these operations being atomic: the in-memory store (embedded default) and Firestore implement the
 // same semantics, checked by one contract test suite. Times are epoch milliseconds passed in by the
 // caller, so the semantics are testable without sleeping.

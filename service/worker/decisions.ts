@@ -55,7 +55,7 @@ export function decideAuthor(input: {
 
 export const PIPELINE_VARIABLE_NAMES = ['AI_FLOW_INPUT', 'AI_FLOW_CONTEXT', 'AI_FLOW_EVENT', 'AI_FLOW_THREAD'] as const;
 
-/** The three variables of design §4, from a run's mentions (already in note order). */
+/** The pipeline's AI_FLOW_* variables (docs/architecture.md, "The pipeline contract"), from a run's mentions (already in note order). */
 export function pipelineVariables(
   mentions: PendingMention[],
   trackingNoteId: number,
@@ -103,7 +103,7 @@ export function pipelineVariables(
 
 /**
  * A short `[a-z0-9-]` key per thread, for the template's `resource_group` (runs in one thread never
- * overlap, a second guard behind the service's own) and the pipeline's name. An addition to design §4.
+ * overlap, a second guard behind the service's own) and the pipeline's name. An addition to the first three variables.
  */
 export function threadSlug(request: FlowRequest, discussionId: string | null): string {
   const { noteable } = request;

@@ -2,7 +2,7 @@ import { GitLabApiError } from '../gitlab/errors.js';
 import { trackingNoteBody } from '../tracking-note.js';
 
 // What the tracking note says at each step. Every failure says what went wrong and what to check
-// (mirrors README "Troubleshooting"), so no thread is left with a silent spinner.
+// (mirrors docs/troubleshooting.md), so no thread is left with a silent spinner.
 
 export function startingNote(runId: string): string {
   return trackingNoteBody('👀 Claude is on it: starting a pipeline…', { runId });

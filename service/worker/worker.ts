@@ -29,7 +29,7 @@ import { projectRefusal, SHARED_SECRET } from '../project-access.js';
 import { readThreadFacts } from './thread-facts.js';
 import { verifyMention } from './verify-mentions.js';
 
-// From a queued request to a pipeline (design §3). Every step is resumable: the run's state lives in
+// From a queued request to a pipeline (docs/architecture.md). Every step is resumable: the run's state lives in
 // the coordination store, so any instance, on any redelivery, continues where the last attempt stopped,
 // and the store's atomic operations decide the races (who coalesces, who triggers, who gets a slot).
 

@@ -5,7 +5,7 @@ import { mention } from './mentions.js';
 import { queueKinds, type QueueSetup } from './queues.js';
 import { sleep, until } from './wait.js';
 
-// One contract, every queue (design §7): the embedded queue and Pub/Sub (on its emulator) deliver
+// One contract, every queue (docs/pubsub-firestore.md): the embedded queue and Pub/Sub (on its emulator) deliver
 // at least once, redeliver after a retry or a throw, dead-letter after the last attempt, and stop
 // cleanly. A grace period after each "no more deliveries" claim gives a wrong redelivery time to show.
 

@@ -4,7 +4,7 @@ import type { ClaimThreadResult, CoordinationStore, RunRecord } from '../../serv
 import { mention } from './mentions.js';
 import { storeKinds } from './stores.js';
 
-// One contract, every store (design §7): the embedded memory store and Firestore (on its emulator) must
+// One contract, every store (docs/pubsub-firestore.md): the embedded memory store and Firestore (on its emulator) must
 // answer every call the same way. Times are passed in, so nothing here sleeps.
 
 const QUIET = 1000;

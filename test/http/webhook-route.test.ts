@@ -12,7 +12,7 @@ import {
 } from '../support/payloads.js';
 import { startAppUnderTest, type AppUnderTest } from '../support/service-app.js';
 
-// Every status code of design §1, through the real app on a real port with GitLab's own payload bytes.
+// Every status code ingest answers (docs/architecture.md, "A message's path"), through the real app on a real port with GitLab's own payload bytes.
 
 let app: AppUnderTest;
 beforeAll(async () => {

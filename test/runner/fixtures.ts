@@ -1,7 +1,7 @@
 import type { FlowContextV1 } from '../../service/domain.js';
 import type { ApiDiscussion, ApiNote } from '../../service/runner/gitlab-types.js';
 
-// AI_FLOW_CONTEXT v1 values as the service builds them (design §4), and GitLab discussion entries as
+// AI_FLOW_CONTEXT v1 values as the service builds them (docs/architecture.md, "The pipeline contract"), and GitLab discussion entries as
 // the discussions API returns them, for the runner's pure tests.
 
 export const TRIGGERED_AT = '2026-11-26T03:00:00.000Z';

@@ -20,7 +20,7 @@ export interface ProcessExit {
 }
 
 export interface ServiceProcessOptions {
-  /** The service's settings (README "Configuration"); PORT defaults to a free port. */
+  /** The service's settings (docs/configuration.md); PORT defaults to a free port. */
   env: Record<string, string>;
   /** A label for error messages ("instance A"). */
   name?: string;
