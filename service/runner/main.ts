@@ -22,7 +22,7 @@ const USAGE = `Usage: claude-gitlab-flow run
 
 Answers one @claude request inside a GitLab CI job started by the claude-gitlab-flow service.
 Reads AI_FLOW_INPUT, AI_FLOW_CONTEXT, AI_FLOW_EVENT, GitLab's predefined CI_* variables and GITLAB_TOKEN.
-See README.md ("The runner contract").`;
+See docs/runner-contract.md.`;
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const log = (message: string) => process.stderr.write(`[claude-gitlab-flow] ${redactSecrets(message, secretValues(env))}\n`);
@@ -42,7 +42,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (parsed.context && parsed.gitlab && String(parsed.context.project.id) === env.CI_PROJECT_ID) {
       const http = new GitLabHttp({ baseUrl: parsed.gitlab.baseUrl, token: parsed.gitlab.token });
       const body = failureNote(
-        { what: 'the CI job is not configured correctly.', detail: parsed.errors.join('\n'), hint: 'Check the CI/CD variables listed in the claude-gitlab-flow README (GitLab side, step 4).' },
+        { what: 'the CI job is not configured correctly.', detail: parsed.errors.join('\n'), hint: 'Check the CI/CD variables listed in claude-gitlab-flow's docs/gitlab-setup.md (step 3, CI/CD variables).' },
         null,
         { jobUrl: parsed.jobUrl, pipelineUrl: parsed.pipelineUrl },
         secretValues(env),

@@ -69,7 +69,7 @@ export function pipelineEndedNote(pipelineId: number, url: string | null, status
   const text =
     status === 'success'
       ? `⚠️ Claude's ${link} finished without posting an answer. Check the job log.`
-      : `❌ Claude's ${link} ended with status **${status}** before it could answer. Open the job log: a job timeout, a lost runner, or a failed Vertex AI / API authentication are the usual causes (README "Troubleshooting").`;
+      : `❌ Claude's ${link} ended with status **${status}** before it could answer. Open the job log: a job timeout, a lost runner, or a failed Vertex AI / API authentication are the usual causes (docs/troubleshooting.md in claude-gitlab-flow).`;
   return trackingNoteBody(text, { closed: true });
 }
 

@@ -4,7 +4,7 @@ import { parseFlowContext } from '../../service/runner/context.js';
 import { issueContext, jobEnv } from './fixtures.js';
 
 describe('parseFlowContext', () => {
-  it('accepts the version-1 context exactly as design §4 shows it', () => {
+  it('accepts the version-1 context exactly as docs/architecture.md shows it', () => {
     const example = {
       version: 1,
       gitlab_url: 'https://gitlab.com',
