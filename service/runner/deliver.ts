@@ -35,6 +35,8 @@ export interface DeliverInput {
   /** The default branch's CI configuration and its allowed paths (trusted-config.ts). */
   trusted: { ciConfig: string | null; allowedChangePaths: readonly string[] };
   audience: AnswerAudience;
+  /** Who asked, as GitLab names them: credited in the commit. */
+  requester: { id: number; username: string; name: string | null };
   log: (message: string) => void;
 }
 
@@ -48,14 +50,31 @@ function oneLine(text: string, secrets: readonly string[], max: number): string 
   return truncate(redactSecrets(line.trim(), secrets), max);
 }
 
-export function commitMessage(input: Pick<DeliverInput, 'context' | 'instruction' | 'secrets' | 'config'>, plan: Exclude<PushPlan, { kind: 'reply-only' }>): string {
+/**
+ * GitLab's private commit e-mail (`<id>-<username>@users.noreply.<host>`) credits the requester on their
+ * profile without exposing an address; the name is theirs as GitLab shows it, made safe for a trailer.
+ */
+export function coAuthorTrailer(requester: DeliverInput['requester'], serverUrl: string): string {
+  const host = new URL(serverUrl).hostname;
+  const name = (requester.name ?? requester.username).replace(/[<>\r\n]/g, '').trim() || requester.username;
+  return `Co-authored-by: ${name} <${requester.id}-${requester.username}@users.noreply.${host}>`;
+}
+
+export function commitMessage(input: Pick<DeliverInput, 'context' | 'instruction' | 'secrets' | 'config' | 'requester'>, plan: Exclude<PushPlan, { kind: 'reply-only' }>): string {
   const { context, secrets } = input;
   const requester = `@${context.author.username}`;
   const title =
     plan.kind === 'new-branch'
       ? `Address #${plan.issueIid}: ${oneLine(context.noteable.title ?? 'changes requested', secrets, 60)}`
       : `Apply ${requester}'s request on !${plan.mergeRequestIid}`;
-  return [truncate(title, 72), '', `Requested by ${requester}: ${oneLine(input.instruction, secrets, 200)}`, ...(input.config.jobUrl ? [`Job: ${input.config.jobUrl}`] : [])].join('\n');
+  return [
+    truncate(title, 72),
+    '',
+    `Requested by ${requester}: ${oneLine(input.instruction, secrets, 200)}`,
+    ...(input.config.jobUrl ? [`Job: ${input.config.jobUrl}`] : []),
+    '',
+    redactSecrets(coAuthorTrailer(input.requester, input.config.gitlab.serverUrl), secrets),
+  ].join('\n');
 }
 
 async function changePolicy(input: DeliverInput): Promise<ChangePolicy> {
@@ -111,7 +130,7 @@ export async function deliver(input: DeliverInput): Promise<Delivery> {
         safeAnswer(answer, secrets, input.audience).slice(0, 20_000),
         '',
         '---',
-        `Opened by claude-gitlab-flow for ${requester}${config.jobUrl ? ` ([job](${config.jobUrl}))` : ''}. Review it like any other change before merging.`,
+        `Opened by claude-gitlab-flow for ${requester}, who asked for it${config.jobUrl ? ` ([job](${config.jobUrl}))` : ''}. Review it like any other change before merging: someone other than ${requester} should approve it.`,
         ...(pushed.pipelineSkipped ? ['No pipeline ran for this branch: run one as yourself once you have reviewed the change.'] : []),
       ].join('\n'),
     });

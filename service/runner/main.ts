@@ -42,7 +42,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     if (parsed.context && parsed.gitlab && String(parsed.context.project.id) === env.CI_PROJECT_ID) {
       const http = new GitLabHttp({ baseUrl: parsed.gitlab.baseUrl, token: parsed.gitlab.token });
       const body = failureNote(
-        { what: 'the CI job is not configured correctly.', detail: parsed.errors.join('\n'), hint: 'Check the CI/CD variables listed in claude-gitlab-flow's docs/gitlab-setup.md (step 3, CI/CD variables).' },
+        { what: 'the CI job is not configured correctly.', detail: parsed.errors.join('\n'), hint: 'Check the CI/CD variables listed in docs/gitlab-setup.md of claude-gitlab-flow (step 3, CI/CD variables).' },
         null,
         { jobUrl: parsed.jobUrl, pipelineUrl: parsed.pipelineUrl },
         secretValues(env),

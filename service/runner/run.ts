@@ -93,7 +93,9 @@ async function answer(
     const result = checkedResult(config, outcome, gateway.usage());
     const answerText = result.text ?? '';
     const audience: AnswerAudience = notes.audience ?? { requester: context.author.username, gitlabUrl: config.gitlab.serverUrl };
-    const delivery = await deliver({ config, context, git: deps.git, gitlab: deps.gitlab, plan, workspaceDir: layout.workspace, instruction: instruction.text, answer: answerText, result, secrets: secrets(), trusted, audience, log });
+    const asker = thread.triggerNotes.findLast((note) => note.author.id === context.author.id)?.author;
+    const requester = { id: context.author.id, username: context.author.username, name: asker?.name ?? null };
+    const delivery = await deliver({ config, context, git: deps.git, gitlab: deps.gitlab, plan, workspaceDir: layout.workspace, instruction: instruction.text, answer: answerText, result, secrets: secrets(), trusted, audience, requester, log });
     return { answer: answerText, delivery, result };
   } finally {
     await deps.sandbox.remove(layout).catch((error: unknown) => log(`could not remove the agent's workspace: ${messageOf(error)}`));

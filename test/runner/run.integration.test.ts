@@ -78,8 +78,10 @@ describe('an issue', () => {
     expect(branch).toMatch(/^claude\/issue-1-\d{8}-\d{6}$/);
     expect(after.main).toBe(before.main);
     expect(git(scenario.repos.bare, ['show', '--format=%s%n%b', '--name-only', branch])).toMatch(
-      /^Address #1: Add a changelog\nRequested by @dana-[\w-]+: @claude please add a changelog entry\nJob: http.*\/-\/jobs\/77\n+CHANGELOG\.md$/,
+      /^Address #1: Add a changelog\nRequested by @dana-[\w-]+: @claude please add a changelog entry\nJob: http.*\/-\/jobs\/77\n\nCo-authored-by: [\w-]+ <\d+-dana-[\w-]+@users\.noreply\.127\.0\.0\.1>\n+CHANGELOG\.md$/,
     );
+    // A trailer git itself recognises: GitLab credits the requester on the commit.
+    expect(git(scenario.repos.bare, ['log', '-1', '--format=%(trailers:key=Co-authored-by,valueonly)', branch])).toMatch(/^dana-[\w-]+ <\d+-dana-[\w-]+@users\.noreply\.127\.0\.0\.1>$/);
     expect(git(scenario.repos.bare, ['show', `${branch}:CHANGELOG.md`])).toBe('# Changelog\n\n- First entry');
     expect(git(scenario.repos.bare, ['rev-parse', `${branch}^`])).toBe(before.main);
     // Claude's code runs in no pipeline as the bot: the push carries ci.skip.

@@ -103,3 +103,12 @@ describe('refused tool calls', () => {
     ]);
   });
 });
+
+describe('the co-author trailer', () => {
+  it('credits the requester with GitLab\'s private commit e-mail, and a name that cannot break the trailer', async () => {
+    const { coAuthorTrailer } = await import('../../service/runner/deliver.js');
+    expect(coAuthorTrailer({ id: 42, username: 'dana', name: 'Dana Scully' }, 'https://gitlab.example.com')).toBe('Co-authored-by: Dana Scully <42-dana@users.noreply.gitlab.example.com>');
+    expect(coAuthorTrailer({ id: 7, username: 'eve', name: 'Eve <evil@x>\nSigned-off-by: x' }, 'https://g.example')).toBe('Co-authored-by: Eve evil@xSigned-off-by: x <7-eve@users.noreply.g.example>');
+    expect(coAuthorTrailer({ id: 7, username: 'eve', name: null }, 'https://g.example')).toBe('Co-authored-by: eve <7-eve@users.noreply.g.example>');
+  });
+});
