@@ -19,6 +19,8 @@ export interface GitLabResponse<T> {
   body: T;
   headers: Headers;
   status: number;
+  /** The body as GitLab sent it (a job log is plain text). */
+  text: string;
 }
 
 export class GitLabHttp {
@@ -67,11 +69,15 @@ export class GitLabHttp {
         parseRetryAfter(response.headers.get('retry-after')),
       );
     }
-    return { body: parsed as T, headers: response.headers, status: response.status };
+    return { body: parsed as T, headers: response.headers, status: response.status, text };
   }
 
   async get<T>(path: string, query?: Query): Promise<T> {
     return (await this.request<T>('GET', path, { query })).body;
+  }
+
+  async getText(path: string, query?: Query): Promise<string> {
+    return (await this.request<unknown>('GET', path, { query })).text;
   }
 
   /** Follows `X-Next-Page` up to `maxPages`, so a huge thread cannot stall a caller. */

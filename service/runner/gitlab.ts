@@ -15,7 +15,25 @@ export interface NoteableDetails {
   webUrl: string | null;
   state: string | null;
   confidential: boolean;
-  mergeRequest: { sourceBranch: string; targetBranch: string; sourceProjectId: number } | null;
+  mergeRequest: { sourceBranch: string; targetBranch: string; sourceProjectId: number; headSha: string | null } | null;
+}
+
+export interface ApiPipeline {
+  id: number;
+  sha: string;
+  ref: string;
+  status: string;
+  web_url: string;
+}
+
+export interface ApiJob {
+  id: number;
+  name: string;
+  stage: string;
+  status: string;
+  web_url: string;
+  failure_reason?: string;
+  allow_failure?: boolean;
 }
 
 export interface RunnerGitLab {
@@ -25,7 +43,23 @@ export interface RunnerGitLab {
   /** A file's content on a ref, or null when it does not exist there. */
   fileOnRef(projectId: number, path: string, ref: string): Promise<string | null>;
   editTrackingNote(context: FlowContextV1, body: string): Promise<void>;
+  /** The newest pipeline for a commit, or null. */
+  latestPipeline(projectId: number, sha: string): Promise<ApiPipeline | null>;
+  pipeline(projectId: number, pipelineId: number): Promise<ApiPipeline | null>;
+  failedJobs(projectId: number, pipelineId: number): Promise<ApiJob[]>;
+  job(projectId: number, jobId: number): Promise<(ApiJob & { pipeline: { id: number } }) | null>;
+  jobTrace(projectId: number, jobId: number): Promise<string>;
   createMergeRequest(projectId: number, request: { sourceBranch: string; targetBranch: string; title: string; description: string }): Promise<{ iid: number; webUrl: string }>;
+}
+
+/** A 404 is an answer here (a pipeline or job another project's link named): null. */
+async function orNull<T>(request: Promise<T>): Promise<T | null> {
+  try {
+    return await request;
+  } catch (error) {
+    if (error instanceof GitLabApiError && error.status === 404) return null;
+    throw error;
+  }
 }
 
 export function createRunnerGitLab(http: GitLabHttp): RunnerGitLab {
@@ -41,7 +75,7 @@ export function createRunnerGitLab(http: GitLabHttp): RunnerGitLab {
         }
         case 'MergeRequest': {
           const mr = await http.get<ApiMergeRequest>(base(context));
-          const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id };
+          const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id, headSha: mr.sha ?? null };
           return { ...none, description: mr.description, title: mr.title, webUrl: mr.web_url, state: mr.state, mergeRequest };
         }
         case 'Commit': {
@@ -70,6 +104,14 @@ export function createRunnerGitLab(http: GitLabHttp): RunnerGitLab {
       const path = context.discussion_id ? `${base(context)}/discussions/${encodeURIComponent(context.discussion_id)}/notes/${noteId}` : `${base(context)}/notes/${noteId}`;
       await http.request('PUT', path, { json: { body } });
     },
+    async latestPipeline(projectId, sha) {
+      const list = await http.get<ApiPipeline[]>(`${projectPath(projectId)}/pipelines`, { sha, order_by: 'id', sort: 'desc', per_page: '1' });
+      return list[0] ?? null;
+    },
+    pipeline: (projectId, pipelineId) => orNull(http.get<ApiPipeline>(`${projectPath(projectId)}/pipelines/${pipelineId}`)),
+    failedJobs: (projectId, pipelineId) => http.get<ApiJob[]>(`${projectPath(projectId)}/pipelines/${pipelineId}/jobs`, { scope: 'failed', per_page: '20' }),
+    job: (projectId, jobId) => orNull(http.get<ApiJob & { pipeline: { id: number } }>(`${projectPath(projectId)}/jobs/${jobId}`)),
+    jobTrace: (projectId, jobId) => http.getText(`${projectPath(projectId)}/jobs/${jobId}/trace`),
     async createMergeRequest(projectId, request) {
       const created = (
         await http.request<{ iid: number; web_url: string }>('POST', `${projectPath(projectId)}/merge_requests`, {

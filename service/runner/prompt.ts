@@ -45,6 +45,8 @@ export interface PromptInput {
   commentedLines: string | null;
   /** Recent commits of the checkout (`sha subject` lines, newest first): the model has no git. */
   recentCommits?: string | null;
+  /** Why a pipeline failed: its failed jobs and their log tails (already bounded and redacted). */
+  pipelineFailures?: string | null;
   plan: PushPlan;
   /** CLAUDE.md from the default branch, when Claude Code is not loading project settings itself. */
   projectInstructions: string | null;
@@ -127,6 +129,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
   section(`## Other comments on this ${label.replace(/ [^ ]+$/, '')} (oldest first)`, selection.others, limits.others, 'other comments');
 
   if (input.commentedLines) data.push('', '## The lines the thread comments on', bound(input.commentedLines, limits.commentedLines, 'the commented lines'));
+  if (input.pipelineFailures) data.push('', '## Pipelines (failed jobs and the end of their logs)', input.pipelineFailures);
   if (input.recentCommits) data.push('', '## Recent commits of the checked-out branch (newest first)', bound(clean(input.recentCommits), limits.commentedLines, 'the recent commits'));
   if (input.diff) {
     data.push('', '## Changes in the merge request (unified diff)', input.diff.text);

@@ -1,6 +1,7 @@
 import type { FlowContextV1 } from '../domain.js';
 import type { RunnerConfig } from './config.js';
 import { commentedLines, formatDiffs, isDiffPosition } from './diff.js';
+import { readPipelineContext } from './pipeline-context.js';
 import { buildPrompt, type BuiltPrompt } from './prompt.js';
 import { choosePushPlan, type PushPlan } from './push-plan.js';
 import type { ThreadData } from './read-thread.js';
@@ -61,9 +62,18 @@ export async function prepareRequest(
     log(`could not read the recent commits: ${messageOf(error)}`);
     return null;
   });
+  const pipelineFailures = await readPipelineContext({
+    gitlab: deps.gitlab,
+    context,
+    details: thread.details,
+    texts: [instruction.text, thread.description ?? ''],
+    secrets: secrets(),
+    log,
+  });
   const built = buildPrompt({
     context,
     recentCommits,
+    pipelineFailures,
     instruction: instruction.text,
     description: thread.description,
     selection: thread.selection,

@@ -19,7 +19,7 @@ const context: FlowContextV1 = {
   triggered_at: '2026-12-03T10:00:00Z',
   position: null,
 };
-const details: NoteableDetails = { title: 'Crash in ${GITLAB_TOKEN}', description: 'd', webUrl: 'https://gitlab.example.com/g/p/-/merge_requests/3', state: 'opened', confidential: false, mergeRequest: { sourceBranch: 'feature', targetBranch: 'main', sourceProjectId: 99 } };
+const details: NoteableDetails = { title: 'Crash in ${GITLAB_TOKEN}', description: 'd', webUrl: 'https://gitlab.example.com/g/p/-/merge_requests/3', state: 'opened', confidential: false, mergeRequest: { sourceBranch: 'feature', targetBranch: 'main', sourceProjectId: 99, headSha: null } };
 const note = (id: number, authorId: number, body: string, updatedAt = '2026-12-03T09:59:00Z'): ApiNote => ({ id, type: 'DiscussionNote', body, author: { id: authorId, username: authorId === 5 ? 'dana' : 'bob' }, created_at: '2026-12-03T09:58:00Z', updated_at: updatedAt, system: false });
 
 describe('the trusted context', () => {

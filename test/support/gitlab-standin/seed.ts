@@ -317,3 +317,35 @@ export function addNote(state: State, projectId: number, spec: NoteableSpec, inp
   });
   return { id: note.id, discussionId: note.discussionId };
 }
+
+export interface NewFinishedPipeline {
+  ref: string;
+  sha: string;
+  status: 'success' | 'failed' | 'canceled' | 'skipped';
+  /** Default: `push`, as a developer's push would start it. */
+  source?: string;
+  userId: number;
+  jobs: Array<{ name: string; stage?: string; status: 'success' | 'failed' | 'canceled' | 'skipped'; trace?: string; failureReason?: string; allowFailure?: boolean }>;
+}
+
+/** A pipeline that already ran (a push's, say), with its jobs and their logs, for the jobs API's reads. */
+export function addFinishedPipeline(state: State, projectId: number, input: NewFinishedPipeline): { id: number; jobIds: number[] } {
+  const project = state.project(projectId);
+  state.user(input.userId);
+  const now = state.now();
+  const id = state.nextId('pipeline', undefined, (candidate) => state.pipelines.has(candidate));
+  state.pipelines.set(id, {
+    id, iid: project.nextPipelineIid++, projectId, ref: input.ref, sha: input.sha, source: input.source ?? 'push', status: input.status,
+    variables: [], userId: input.userId, triggerId: null, createdAt: now, updatedAt: now, startedAt: now, finishedAt: now,
+  });
+  const jobIds = input.jobs.map((job) => {
+    const jobId = state.nextId('job', undefined, (candidate) => state.jobs.has(candidate));
+    state.jobs.set(jobId, {
+      id: jobId, projectId, pipelineId: id, name: job.name, stage: job.stage ?? 'test', status: job.status,
+      failureReason: job.status === 'failed' ? (job.failureReason ?? 'script_failure') : null, allowFailure: job.allowFailure ?? false,
+      trace: job.trace ?? '', createdAt: now,
+    });
+    return jobId;
+  });
+  return { id, jobIds };
+}

@@ -12,6 +12,7 @@ import { registerAwardEmojiRoutes } from './routes/award-emoji.js';
 import { registerDiscussionRoutes } from './routes/discussions.js';
 import { registerIssuableRoutes } from './routes/issuables.js';
 import { registerNoteRoutes } from './routes/notes.js';
+import { registerJobRoutes } from './routes/jobs.js';
 import { registerPipelineRoutes } from './routes/pipelines.js';
 import { registerProjectRoutes } from './routes/projects.js';
 import { registerUserRoutes } from './routes/users.js';
@@ -193,6 +194,18 @@ export class GitLabStandIn {
       .map((pipeline) => this.pipelineRecord(pipeline));
   }
 
+  /** Seeding: a note's text as if it had been written so (no edit recorded, no hook sent). */
+  rewriteNote(noteId: number, body: string): void {
+    const note = this.state.notes.get(noteId);
+    if (!note) throw new Error(`stand-in: no note ${noteId}`);
+    note.body = body;
+  }
+
+  /** A pipeline that already ran, with its jobs and logs (the jobs API serves them). */
+  addFinishedPipeline(projectId: number, input: seed.NewFinishedPipeline): { id: number; jobIds: number[] } {
+    return seed.addFinishedPipeline(this.state, projectId, input);
+  }
+
   /** Calls `listener` with each new pipeline, right after it is created. Returns an unsubscribe function. */
   onPipelineCreated(listener: (pipeline: PipelineRecord) => void): () => void {
     const wrapped: PipelineListener = (pipeline) => listener(this.pipelineRecord(pipeline));
@@ -357,6 +370,7 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
   registerDiscussionRoutes(router);
   registerAwardEmojiRoutes(router);
   registerPipelineRoutes(router);
+  registerJobRoutes(router);
 
   let standIn: GitLabStandIn | null = null;
   const onUnexpectedError = options.onUnexpectedError ?? ((error: unknown) => console.error('gitlab stand-in: unexpected error', error));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type {
-  AccessToken, Award, Discussion, Issue, MergeRequest, Note, Pipeline, Project, Snippet, TriggerToken, User, Webhook,
+  AccessToken, Award, Discussion, Issue, Job, MergeRequest, Note, Pipeline, Project, Snippet, TriggerToken, User, Webhook,
 } from './types.js';
 
 // All of the stand-in's data, in memory. Ids come from separate ranges per kind (issues from 1001,
@@ -16,6 +16,7 @@ const FIRST_ID = {
   note: 5001,
   award: 7001,
   pipeline: 9001,
+  job: 12001,
   trigger: 1,
   webhook: 1,
   token: 1,
@@ -36,6 +37,7 @@ export class State {
   readonly discussions = new Map<string, Discussion>();
   readonly awards = new Map<number, Award>();
   readonly pipelines = new Map<number, Pipeline>();
+  readonly jobs = new Map<number, Job>();
   readonly triggers = new Map<string, TriggerToken>();
   readonly webhooks: Webhook[] = [];
   /** Set once the server listens; entities build web URLs from it. */

@@ -236,6 +236,21 @@ export interface Pipeline {
   finishedAt: Date | null;
 }
 
+/** A CI job of a pipeline: only what the jobs API's reads need (https://docs.gitlab.com/api/jobs/). */
+export interface Job {
+  id: number;
+  projectId: number;
+  pipelineId: number;
+  name: string;
+  stage: string;
+  status: PipelineStatus;
+  failureReason: string | null;
+  allowFailure: boolean;
+  /** The job log as the runner uploaded it (ANSI colours and section markers included). */
+  trace: string;
+  createdAt: Date;
+}
+
 export interface TriggerToken {
   id: number;
   token: string;
