@@ -8,7 +8,7 @@ import { readBody } from './read-body.js';
 import { requestIdOf, requestLogger } from './request-log.js';
 import { dedupeKeys, forgetAll, rememberPublished, storeDelivery, type DeliveryStore } from './store-delivery.js';
 import { projectRefusal, type ProjectAccessConfig } from '../project-access.js';
-import { createSecretMatcher } from './webhook-secrets.js';
+import { createSecretMatcher } from '../ingest/webhook-secrets.js';
 
 // POST /webhooks/gitlab. GitLab waits 10 s and disables a hook after 4 failures in a row (and some 4xx
 // for good: https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks), so:

@@ -1,5 +1,5 @@
 import type { Topic } from '@google-cloud/pubsub';
-import { QueueUnavailableError } from './types.js';
+import { QueueUnavailableError } from '../types.js';
 
 // Publish and wait for Pub/Sub's confirmation, but not for long: ingest answers GitLab within its 10 s,
 // and a 503 (GitLab retries) beats a timeout. The client retries transient errors itself; the deadline

@@ -3,12 +3,12 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { QueuedWork } from '../../service/domain.js';
-import { createPushVerifier } from '../../service/pubsub-push/verify.js';
-import { PubSubQueue, type PubSubQueueOptions } from '../../service/queue/pubsub-queue.js';
-import { QueueUnavailableError, type Delivery } from '../../service/queue/types.js';
-import { captureLogger } from '../contract/logs.js';
-import { sleep, until } from '../contract/wait.js';
+import type { QueuedWork } from '../../../service/domain.js';
+import { createPushVerifier } from '../../../service/queue/pubsub/verify-push.js';
+import { PubSubQueue, type PubSubQueueOptions } from '../../../service/queue/pubsub/pubsub-queue.js';
+import { QueueUnavailableError, type Delivery } from '../../../service/queue/types.js';
+import { captureLogger } from '../../contract/logs.js';
+import { sleep, until } from '../../contract/wait.js';
 import { PROJECT, collect, emulatorClient, uniqueName } from './emulator-client.js';
 
 // What only the Pub/Sub queue does (the shared semantics are in test/contract): publish failures and
