@@ -21,7 +21,7 @@ export interface WebhookRouteDeps extends Partial<ProjectAccessConfig> {
   store: DeliveryStore;
   /** The debounce window: ingest opens (or extends) the thread's window as it accepts a mention. */
   debounceMs: number;
-  publish: (work: QueuedWork, orderingKey: string) => Promise<unknown>;
+  publish: (work: QueuedWork) => Promise<unknown>;
   logger: Logger;
   googleProjectId: string | null;
   isShuttingDown: () => boolean;
@@ -97,12 +97,11 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
       reply(res, 200, { status: 'duplicate', reason: 'this delivery was already accepted' });
       return;
     }
-    const projectId = work.kind === 'flow' ? work.request.project.id : work.event.projectId;
     // If the publish fails, a recorded mention waits in its thread: a resend, the thread's next mention
     // or the stalled-work sweep takes it along. One that completes after our 503 is a duplicate message,
     // which the worker's claims absorb.
     const giveBackKeys = () => forgetAll(deps.store, keys);
-    await inTime(deps.publish(work, String(projectId)), timeLeft(), 'the queue', log, { failed: giveBackKeys, late: giveBackKeys });
+    await inTime(deps.publish(work), timeLeft(), 'the queue', log, { failed: giveBackKeys, late: giveBackKeys });
     // A key not written (in time) only lets a later copy of this hook be queued too.
     const remembering = rememberPublished(deps.store, keys, work, now()).catch((error: unknown) => {
       log().warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remember the delivery; a resend of it will be queued again');
