@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { PubSub } from '@google-cloud/pubsub';
 import type { RunRecord } from '../service/store/types.js';
-import { FirestoreStore } from '../service/store/firestore-store.js';
+import { FirestoreStore } from '../service/store/firestore/firestore-store.js';
 import { startEmulators, type EmulatorHandle } from '../test/support/emulators.js';
 import { AccessLevel, startGitLabStandIn } from '../test/support/gitlab-standin/index.js';
 import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';

@@ -11,9 +11,10 @@ await build({
   format: 'esm',
   target: 'node20',
   sourcemap: true,
-  // The Google wiring stays its own module (tsc emits it beside the bundle): bundled, its imports of the
-  // Google clients would be hoisted to the top of the bundle and load at every start.
-  external: ['@google-cloud/*', 'google-auth-library', './backends-google.js'],
+  // The Google wiring stays in its own modules (tsc emits them beside the bundle): bundled, their imports of
+  // the Google clients would be hoisted to the top of the bundle and load at every start. These are the
+  // paths service/backends.ts imports lazily.
+  external: ['@google-cloud/*', 'google-auth-library', './queue/pubsub/backends.js', './store/firestore/create.js'],
   // express and friends are CommonJS and call require(); give the ESM bundle one.
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },
   logLevel: 'warning',

@@ -8,7 +8,8 @@ import { MemoryStore } from './store/memory-store.js';
 import type { CoordinationStore } from './store/types.js';
 
 // Chooses the queue and the store from the configuration. Google's clients are imported only when
-// configured, so the embedded mode starts fast and needs no Google credentials.
+// configured, so the embedded mode starts fast and needs no Google credentials (scripts/bundle.mjs keeps
+// the two lazily imported modules out of the bundle for the same reason).
 
 export interface Backends {
   queue: WorkQueue;
@@ -28,15 +29,20 @@ export async function createBackends(config: Config, logger: Logger): Promise<Ba
     });
     return { queue, store, routes: () => [], close: async () => {} };
   }
-  return pubsubBackends(config, logger, store);
+  const { createPubSubBackend } = await import('./queue/pubsub/backends.js');
+  const { queue, routes } = createPubSubBackend(config, logger);
+  return {
+    queue,
+    store,
+    routes,
+    async close() {
+      await queue.close();
+      await (store as Partial<{ close(): Promise<void> }>).close?.();
+    },
+  };
 }
 
 async function firestoreStore(config: Config): Promise<CoordinationStore> {
-  const { createFirestoreStore } = await import('./backends-google.js');
+  const { createFirestoreStore } = await import('./store/firestore/create.js');
   return createFirestoreStore(config);
-}
-
-async function pubsubBackends(config: Config, logger: Logger, store: CoordinationStore): Promise<Backends> {
-  const { createPubSubBackends } = await import('./backends-google.js');
-  return createPubSubBackends(config, logger, store);
 }

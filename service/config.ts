@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ScopedSecret } from './http/webhook-secrets.js';
+import type { ScopedSecret } from './ingest/webhook-secrets.js';
 import { parseProjectScope, type ProjectScope } from './project-scope.js';
 
 // Every setting the service reads, parsed once from the environment by this one pure function. The

@@ -1,4 +1,4 @@
-import { secretRefusal, type ScopedSecret, type SecretMatch } from './http/webhook-secrets.js';
+import { secretRefusal, type ScopedSecret, type SecretMatch } from './ingest/webhook-secrets.js';
 import { inAnyScope, type ProjectIdentity, type ProjectScope } from './project-scope.js';
 
 // Whether the service acts for a project at all (ALLOWED_PROJECTS), and whether the webhook secret a

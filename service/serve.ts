@@ -39,7 +39,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
     classifyConfig: () => ({ triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, gitlabUrl: config.gitlabUrl, selfUsername }),
     store: backends.store,
     debounceMs: config.debounceMs,
-    publish: (work, key) => backends.queue.publish(work, key),
+    publish: (work) => backends.queue.publish(work),
     googleProjectId: config.google.projectId,
     isShuttingDown: () => shuttingDown,
     extraRoutes: backends.routes(handler),
@@ -48,7 +48,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   await backends.queue.start(handler);
   const sweeping = startStalledSweep({
     store: backends.store,
-    publish: (work, key) => backends.queue.publish(work, key),
+    publish: (work) => backends.queue.publish(work),
     logger,
     clock: systemClock,
     stalledAfterMs: config.stalledWorkAfterMs,

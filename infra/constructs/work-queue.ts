@@ -97,7 +97,7 @@ export class WorkQueue extends Construct {
       // Not ordered, on purpose: the worker holds a message through its thread's debounce window and
       // while it waits for a project slot; an ordered subscription would stall every later message of
       // that project (no coalescing, and the Pipeline Hook that frees the slot stuck behind the waiter).
-      // Publishes still carry the project as ordering key; order and limits come from Firestore.
+      // Publishes carry no ordering key either; order and limits come from Firestore.
       enableMessageOrdering: false,
       ackDeadlineSeconds,
       messageRetentionDuration: WEEK,

@@ -1,6 +1,6 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import type { Logger } from '../log.js';
-import { HttpError } from './http-error.js';
+import { errorHandler } from './error-handler.js';
 import { webhookRoute, type WebhookRouteDeps } from './webhook-route.js';
 
 // Builds the express app; never listens (serve.ts does), so tests and benchmarks mount it on any port.
@@ -28,21 +28,6 @@ export function buildApp(deps: AppDeps): Express {
   app.use((_req, res) => {
     res.status(404).json({ error: 'not found' });
   });
-  // The one place errors become responses.
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const status = statusOf(error);
-    const message = status === 500 ? 'internal error' : (error as Error).message;
-    if (status >= 500) deps.logger.error({ err: (error as Error)?.message, path: req.path, status }, 'request failed');
-    else deps.logger.info({ path: req.path, status, reason: message }, 'request refused');
-    res.status(status).json({ error: message });
-  });
+  app.use(errorHandler(deps.logger));
   return app;
-}
-
-function statusOf(error: unknown): number {
-  if (error instanceof HttpError) return error.status;
-  // body-parser's errors carry their status (413 too large, 400 bad encoding).
-  const status = (error as { status?: unknown; type?: unknown })?.status;
-  if (typeof status === 'number' && status >= 400 && status < 600) return status;
-  return 500;
 }

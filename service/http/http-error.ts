@@ -1,5 +1,5 @@
-// An error that carries the HTTP status it should be answered with; one place (the app's error
-// handler) turns errors into responses.
+// An error that carries the HTTP status it should be answered with; one place (error-handler.ts) turns
+// errors into responses.
 
 export class HttpError extends Error {
   override name = 'HttpError';

@@ -44,7 +44,7 @@ export class MemoryQueue implements WorkQueue {
     };
   }
 
-  async publish(work: QueuedWork, _orderingKey: string): Promise<string> {
+  async publish(work: QueuedWork): Promise<string> {
     if (this.stopped) throw new Error('queue is stopped');
     // Work objects are treated as immutable by everyone, so they are queued as they are, not copied.
     const message: StoredMessage = { messageId: randomUUID(), work, attempts: 0 };

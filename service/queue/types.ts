@@ -2,8 +2,8 @@ import type { QueuedWork } from '../domain.js';
 
 // The work queue contract. The embedded in-process queue and Pub/Sub both implement it with the same
 // semantics: at-least-once delivery, redelivery with backoff after a retry outcome or a thrown error,
-// and a dead letter after `maxDeliveryAttempts`. Ordering keys are a hint only: correctness is built on
-// the coordination store, never on delivery order.
+// and a dead letter after `maxDeliveryAttempts`. Delivery order is not kept: correctness is built on the
+// coordination store.
 
 export interface Delivery {
   /** Stable across redeliveries of the same message. */
@@ -27,7 +27,7 @@ export type WorkHandler = (delivery: Delivery) => Promise<HandlerOutcome>;
 
 export interface WorkQueue {
   /** Resolves once the message is durably stored; rejects (never silently drops) otherwise. */
-  publish(work: QueuedWork, orderingKey: string): Promise<string>;
+  publish(work: QueuedWork): Promise<string>;
   /** Begin delivering messages to `handler`. */
   start(handler: WorkHandler): Promise<void>;
   /**

@@ -11,7 +11,7 @@ import type { CoordinationStore, RunRecord, StalledWork } from '../store/types.j
 
 export interface StalledSweepDeps {
   store: Pick<CoordinationStore, 'stalledWork' | 'rememberOnce' | 'updateRun'>;
-  publish: (work: QueuedWork, orderingKey: string) => Promise<unknown>;
+  publish: (work: QueuedWork) => Promise<unknown>;
   logger: Logger;
   clock: Clock;
   /** Work untouched for this long is presumed to have lost its message. */
@@ -24,7 +24,6 @@ const MAX_PER_SWEEP = 100;
 /** What to queue again, and (for a resumed run) the run it resumes. */
 export interface Requeue {
   work: QueuedWork;
-  orderingKey: string;
   run?: RunRecord;
 }
 
@@ -33,7 +32,7 @@ export function requeueFor(stalled: StalledWork): Requeue[] {
   const out: Requeue[] = [];
   // The latest mention of a thread claims all of it.
   for (const { mention, seq } of stalled.threads) {
-    out.push({ work: { kind: 'flow', request: mention.request, seq }, orderingKey: String(mention.request.project.id) });
+    out.push({ work: { kind: 'flow', request: mention.request, seq } });
   }
   const wakeProjects = new Set<number>();
   for (const run of stalled.runs) {
@@ -41,9 +40,9 @@ export function requeueFor(stalled: StalledWork): Requeue[] {
     // slot may have been freed by a lease running out, which sends no hook; or the run got its slot and
     // lost its message before triggering), never resume it itself.
     if (run.state === 'waiting') wakeProjects.add(run.projectId);
-    else out.push({ work: { kind: 'run', runId: run.runId, projectId: run.projectId }, orderingKey: String(run.projectId), run });
+    else out.push({ work: { kind: 'run', runId: run.runId, projectId: run.projectId }, run });
   }
-  for (const projectId of wakeProjects) out.push({ work: { kind: 'wake', projectId }, orderingKey: String(projectId) });
+  for (const projectId of wakeProjects) out.push({ work: { kind: 'wake', projectId } });
   return out;
 }
 
@@ -61,7 +60,7 @@ export async function sweepStalledWork(deps: StalledSweepDeps, intervalMs: numbe
     if (run && !(await deps.store.updateRun(run.runId, { stalledResumes: (run.stalledResumes ?? 0) + 1 }, now, [run.state]))) continue;
     requeue.push(item);
   }
-  for (const { work, orderingKey } of requeue) await deps.publish(work, orderingKey);
+  for (const { work } of requeue) await deps.publish(work);
   if (requeue.length > 0) deps.logger.warn({ queued: requeue.map(({ work }) => describe(work)) }, 'stalled work found in the store: queued again');
   return requeue.length;
 }

@@ -40,7 +40,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     const { queue } = open();
     const deliveries = await recording(queue, () => ({ kind: 'ack' }));
     const work: QueuedWork = { kind: 'flow', request: mention(1244).request };
-    const ids = [await queue.publish(work, 'project-5'), await queue.publish(wake(6), 'project-6')];
+    const ids = [await queue.publish(work), await queue.publish(wake(6))];
     expect(typeof ids[0]).toBe('string');
     expect(ids[0]).not.toBe(ids[1]);
     await until(() => deliveries.length >= 2, 'both deliveries');
@@ -54,7 +54,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
   it('redelivers the same message after a retry outcome, with the next attempt number', async () => {
     const { queue, deadLetters } = open();
     const deliveries = await recording(queue, (delivery) => (delivery.deliveryAttempt < 3 ? { kind: 'retry', reason: 'not yet' } : { kind: 'ack' }));
-    const id = await queue.publish(wake(1), 'project-1');
+    const id = await queue.publish(wake(1));
     await until(() => deliveries.length >= 3, 'three attempts');
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => [delivery.messageId, delivery.deliveryAttempt, delivery.work])).toEqual([
@@ -71,7 +71,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
       if (delivery.deliveryAttempt === 1) throw new Error('GitLab answered 502');
       return { kind: 'ack' };
     });
-    const id = await queue.publish(wake(2), 'project-2');
+    const id = await queue.publish(wake(2));
     await until(() => deliveries.length >= 2, 'a redelivery');
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => [delivery.messageId, delivery.deliveryAttempt])).toEqual([
@@ -86,7 +86,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
       if (delivery.deliveryAttempt % 2 === 0) throw new Error(`boom ${delivery.deliveryAttempt}`);
       return { kind: 'retry', reason: `busy ${delivery.deliveryAttempt}` };
     });
-    const id = await queue.publish(wake(3), 'project-3');
+    const id = await queue.publish(wake(3));
     await until(() => deadLetters.length >= 1, 'the dead letter', 30_000);
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => delivery.deliveryAttempt)).toEqual([1, 2, 3, 4, 5]);
@@ -96,7 +96,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
   it('a message handed back (the instance is stopping) is delivered again, however often, and never dead-lettered', async () => {
     const { queue, deadLetters } = open({ maxDeliveryAttempts: 3 });
     const deliveries = await recording(queue, () => (deliveries.length < 5 ? { kind: 'hand-back', reason: 'shutting down' } : { kind: 'ack' }));
-    const id = await queue.publish(wake(7), 'project-7');
+    const id = await queue.publish(wake(7));
     await until(() => deliveries.length >= 5, 'five deliveries', 30_000);
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => delivery.messageId)).toEqual([id, id, id, id, id]);
@@ -114,7 +114,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
       finished = true;
       return { kind: 'ack' };
     });
-    await queue.publish(work, 'held');
+    await queue.publish(work);
     await until(() => deliveries.length === 1, 'the held delivery');
     return { deliveries, release, finished: () => finished };
   }
@@ -137,7 +137,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     expect(held.finished()).toBe(true);
 
     const second = await recording(queue, () => ({ kind: 'ack' }));
-    const marker = await queue.publish(wake(5), 'project-5');
+    const marker = await queue.publish(wake(5));
     await until(() => second.some((delivery) => delivery.messageId === marker), 'the marker after restart');
     await sleep(GRACE_MS);
     expect(second.map((delivery) => delivery.work)).toEqual([wake(5)]);
@@ -150,7 +150,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     const stopping = queue.stopDeliveries();
     await expectStillWaiting(stopping);
     // A webhook being answered during the shutdown: its publish is confirmed, and it waits for a receiver.
-    const late = await queue.publish(wake(9), 'project-9');
+    const late = await queue.publish(wake(9));
     held.release();
     await stopping;
     await sleep(GRACE_MS);
@@ -180,7 +180,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
         running -= 1;
       }
     });
-    const ids = await Promise.all(Array.from({ length: 30 }, (_, n) => queue.publish(wake(n), `project-${n % 3}`)));
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, n) => queue.publish(wake(n))));
     expect(new Set(ids).size).toBe(30);
     await until(() => acked.size === 30, 'all 30 acknowledged', 30_000);
     expect(peak).toBeGreaterThan(1);

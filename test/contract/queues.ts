@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { MemoryQueue } from '../../service/queue/memory-queue.js';
-import { PubSubQueue } from '../../service/queue/pubsub-queue.js';
+import { PubSubQueue } from '../../service/queue/pubsub/pubsub-queue.js';
 import type { Delivery, WorkQueue } from '../../service/queue/types.js';
 import { captureLogger } from './logs.js';
 

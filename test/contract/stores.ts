@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { inject } from 'vitest';
-import { FirestoreStore } from '../../service/store/firestore-store.js';
+import { FirestoreStore } from '../../service/store/firestore/firestore-store.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import type { CoordinationStore } from '../../service/store/types.js';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyWebhook } from '../../service/ingest/classify.js';
-import { encodeWork } from '../../service/queue/pubsub-codec.js';
+import { encodeWork } from '../../service/queue/pubsub/codec.js';
 import { eventually, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import { noteOnIssuePayload } from '../support/payloads.js';
 

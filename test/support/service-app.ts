@@ -12,7 +12,7 @@ import { TEST_WEBHOOK_TOKEN } from './payloads.js';
 
 export interface AppUnderTest {
   url: string;
-  published: Array<{ work: QueuedWork; orderingKey: string }>;
+  published: Array<{ work: QueuedWork }>;
   logs: Array<Record<string, unknown>>;
   logText: () => string;
   store: MemoryStore;
@@ -56,10 +56,10 @@ export async function startAppUnderTest(
     classifyConfig: () => ({ triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: 'https://gitlab.example.com', selfUsername: 'claude-bot' }),
     store,
     debounceMs: 5000,
-    publish: async (work, orderingKey) => {
+    publish: async (work) => {
       if (failing) throw new Error('queue unavailable');
       if (hanging) return new Promise<never>(() => undefined);
-      published.push({ work, orderingKey });
+      published.push({ work });
     },
     googleProjectId: null,
     isShuttingDown: () => false,

@@ -19,7 +19,7 @@ describe('note text at rest', () => {
     const request = world.mention('@claude the secret plan');
     expect(JSON.stringify(request)).not.toContain('secret plan');
     await store.recordMention({ noteId: request.note.id, request }, Date.now(), 50);
-    world.queue.publish({ kind: 'flow', request }, String(request.project.id));
+    world.queue.publish({ kind: 'flow', request });
     const [pipeline] = await eventually('a pipeline', () => world!.gitlab.pipelines(world!.project.id)[0] && world!.gitlab.pipelines(world!.project.id));
     expect(pipeline?.variables.AI_FLOW_INPUT).toBe('@claude the secret plan');
     const runId = await eventually('the run', () => store.runOfNote(request.note.id));

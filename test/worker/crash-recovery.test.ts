@@ -38,7 +38,7 @@ async function setUp(crashBefore: RunState) {
 describe('crash recovery', () => {
   it('a crash after the pipeline was created but before it was recorded does not start a second one', async () => {
     const { gitlab, queue, project, request } = await setUp('triggered');
-    await queue.publish({ kind: 'flow', request }, String(project.id));
+    await queue.publish({ kind: 'flow', request });
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
     expect(gitlab.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/pipeline'))).toHaveLength(1);
@@ -53,7 +53,7 @@ describe('crash recovery', () => {
       await gitlab.finishPipeline(project.id, pipelineId, 'success');
       await handler({ messageId: 'hook', deliveryAttempt: 1, work: { kind: 'pipeline', event: { projectId: project.id, pipelineId, status: 'success', url: null, variables: {}, deliveryId: 'hook' } } });
     };
-    await queue.publish({ kind: 'flow', request }, String(project.id));
+    await queue.publish({ kind: 'flow', request });
     await eventually('the run to be recorded as triggered', async () => queue.depth === 0 && (await store.runOfNote(request.note.id)) !== null && (await store.getRun((await store.runOfNote(request.note.id)) as string))?.state === 'triggered');
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
     expect(await store.activeRuns(project.id, Date.now())).toEqual([]);
@@ -69,7 +69,7 @@ describe('crash recovery', () => {
       await store.releaseSlot(project.id, { runId });
       for (const filler of ['filler-1', 'filler-2']) await store.acquireSlot(project.id, filler, `thread-of-${filler}`, LIMIT, Date.now(), 60_000);
     };
-    await queue.publish({ kind: 'flow', request }, String(project.id));
+    await queue.publish({ kind: 'flow', request });
     const runId = await eventually('the run to queue for a slot', async () => {
       const id = await store.runOfNote(request.note.id);
       return id !== null && (await store.getRun(id))?.state === 'waiting' ? id : null;
@@ -81,7 +81,7 @@ describe('crash recovery', () => {
 
   it('a crash after the tracking note was posted but before it was recorded does not post a second one', async () => {
     const { gitlab, queue, project, issue, request } = await setUp('announced');
-    await queue.publish({ kind: 'flow', request }, String(project.id));
+    await queue.publish({ kind: 'flow', request });
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0);
     const botNotes = gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).filter((n) => n.authorUsername === 'claude-bot');
     expect(botNotes).toHaveLength(1);
@@ -90,7 +90,7 @@ describe('crash recovery', () => {
 
   it('the same request delivered many times at once still starts one pipeline', async () => {
     const { gitlab, queue, project, request } = await setUp('skipped');
-    await Promise.all(Array.from({ length: 8 }, () => queue.publish({ kind: 'flow', request }, String(project.id))));
+    await Promise.all(Array.from({ length: 8 }, () => queue.publish({ kind: 'flow', request })));
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
   });

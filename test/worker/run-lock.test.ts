@@ -67,7 +67,7 @@ describe('the run lock', () => {
   it('a lock left by a crashed attempt is waited out on the same delivery, not handed back until dead-lettered', async () => {
     const { gitlab, queue, project, request, logs } = await setUp(new DeadHolderStore());
     const started = Date.now();
-    await queue.publish({ kind: 'flow', request }, String(project.id));
+    await queue.publish({ kind: 'flow', request });
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0, 10_000);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);
     // It waited for the dead holder's lock to go stale...
@@ -79,7 +79,7 @@ describe('the run lock', () => {
   it('a holder whose step outlasts the stale time keeps the lock: a concurrent delivery does not act twice', async () => {
     // Every GitLab call takes 400 ms: announcing (author checks, 👀, the tracking note) takes well over STALE_MS.
     const { gitlab, queue, project, issue, request } = await setUp(new MemoryStore(), { minMs: 400, maxMs: 400 });
-    await Promise.all([queue.publish({ kind: 'flow', request }, String(project.id)), queue.publish({ kind: 'flow', request }, String(project.id))]);
+    await Promise.all([queue.publish({ kind: 'flow', request }), queue.publish({ kind: 'flow', request })]);
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0, 20_000);
     const botNotes = gitlab.notes(project.id, { type: 'Issue', iid: issue.iid }).filter((note) => note.authorUsername === 'claude-bot');
     expect(botNotes).toHaveLength(1);
@@ -90,7 +90,7 @@ describe('the run lock', () => {
     // The holder announces, then waits for its slot while its renewals hang: the second delivery takes
     // the lock over as stale, finds the run announced and triggers it. The holder's slot comes later.
     const { gitlab, queue, project, issue, request, logs } = await setUp(new StalledHolderStore(STALE_MS * 3));
-    await Promise.all([queue.publish({ kind: 'flow', request }, String(project.id)), queue.publish({ kind: 'flow', request }, String(project.id))]);
+    await Promise.all([queue.publish({ kind: 'flow', request }), queue.publish({ kind: 'flow', request })]);
     await eventually('the run to finish', () => queue.depth === 0 && gitlab.pipelines(project.id).length > 0, 20_000);
     await eventually('the stalled holder to find its lock lost', () => logs().some((line) => String(line.message).startsWith('run lock lost')), 10_000);
     expect(gitlab.pipelines(project.id)).toHaveLength(1);

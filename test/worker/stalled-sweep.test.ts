@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../service/clock.js';
-import type { FlowRequest } from '../../service/domain.js';
+import type { FlowRequest, QueuedWork } from '../../service/domain.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import type { RunRecord } from '../../service/store/types.js';
 import { isClosedOut } from '../../service/tracking-note.js';
@@ -28,7 +28,7 @@ async function setUp() {
   const captured = captureLogger();
   const sweep = () =>
     sweepStalledWork(
-      { store, publish: (work, key) => queue.publish(work, key), logger: captured.logger, clock: systemClock, stalledAfterMs: STALLED_AFTER_MS, shutdown: new AbortController().signal },
+      { store, publish: (work) => queue.publish(work), logger: captured.logger, clock: systemClock, stalledAfterMs: STALLED_AFTER_MS, shutdown: new AbortController().signal },
       // A fresh interval per call, so each call sweeps.
       1 + Math.floor(Math.random() * 1e9),
     );
@@ -105,7 +105,10 @@ describe('requeueFor', () => {
       threads: [{ mention: { noteId: 70, request }, seq: 4 }],
       runs: [run('a', 'claimed', 7), run('b', 'waiting', 8), run('c', 'waiting', 8), run('d', 'announced', 9)],
     });
-    expect(queued.map(({ work, orderingKey }) => [work.kind, orderingKey, work.kind === 'run' ? work.runId : work.kind === 'flow' ? work.seq : null])).toEqual([
+    // Publishes carry no ordering key any more; the project comes from the work itself.
+    const projectOf = (work: QueuedWork) =>
+      String(work.kind === 'flow' ? work.request.project.id : work.kind === 'pipeline' ? work.event.projectId : work.projectId);
+    expect(queued.map(({ work }) => [work.kind, projectOf(work), work.kind === 'run' ? work.runId : work.kind === 'flow' ? work.seq : null])).toEqual([
       ['flow', '7', 4],
       ['run', '7', 'a'],
       ['run', '9', 'd'],

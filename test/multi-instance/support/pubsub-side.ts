@@ -1,6 +1,6 @@
 import { PubSub, type Message, type Subscription } from '@google-cloud/pubsub';
 import type { QueuedWork } from '../../../service/domain.js';
-import { decodeWork } from '../../../service/queue/pubsub-codec.js';
+import { decodeWork } from '../../../service/queue/pubsub/codec.js';
 
 // The test's own view of the Pub/Sub emulator: set up the topic and subscription before the instances
 // (as infra does in production), tap every message the instances publish, publish extra copies of some

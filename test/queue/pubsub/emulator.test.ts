@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@google-cloud/pubsub';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sleep, until } from '../contract/wait.js';
+import { sleep, until } from '../../contract/wait.js';
 import { collect, emulatorClient, uniqueName } from './emulator-client.js';
 
 // What the Pub/Sub emulator does and does not do, pinned so the queue's workarounds stay justified: if

@@ -1,4 +1,3 @@
-import type { Request } from 'express';
 import type { QueuedWork } from '../domain.js';
 import type { CoordinationStore } from '../store/types.js';
 
@@ -15,9 +14,8 @@ const DEDUPE_TTL_MS = 48 * 3600_000;
  * same request whatever the delivery (GitLab's update times have whole seconds, so they cannot tell two
  * quick edits apart; the text can).
  */
-export function dedupeKeys(req: Request, work: QueuedWork): string[] {
+export function dedupeKeys(idempotencyKey: string | undefined, work: QueuedWork): string[] {
   const keys: string[] = [];
-  const idempotencyKey = req.get('idempotency-key');
   if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
   if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${work.request.note.bodyDigest.slice(0, 22)}`);
   if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { QueuedWork } from '../../service/domain.js';
-import { handlePushEnvelope } from '../../service/pubsub-push/handle-envelope.js';
-import { AttemptCounter } from '../../service/queue/pubsub-attempts.js';
-import type { DeadLetter, DeadLetterSink } from '../../service/queue/pubsub-dead-letter.js';
-import type { Delivery, HandlerOutcome } from '../../service/queue/types.js';
-import { captureLogger } from '../contract/logs.js';
+import type { QueuedWork } from '../../../service/domain.js';
+import { handlePushEnvelope } from '../../../service/queue/pubsub/handle-push.js';
+import { AttemptCounter } from '../../../service/queue/pubsub/attempts.js';
+import type { DeadLetter, DeadLetterSink } from '../../../service/queue/pubsub/dead-letter.js';
+import type { Delivery, HandlerOutcome } from '../../../service/queue/types.js';
+import { captureLogger } from '../../contract/logs.js';
 
 // What the push route answers for each envelope: 204 acks, anything else makes Pub/Sub redeliver.
 

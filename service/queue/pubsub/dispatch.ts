@@ -1,7 +1,7 @@
-import type { Logger } from '../log.js';
-import { decodeWork } from './pubsub-codec.js';
-import type { DeadLetterSink } from './pubsub-dead-letter.js';
-import type { HandlerOutcome, WorkHandler } from './types.js';
+import type { Logger } from '../../log.js';
+import { decodeWork } from './codec.js';
+import type { DeadLetterSink } from './dead-letter.js';
+import type { HandlerOutcome, WorkHandler } from '../types.js';
 
 // One delivery, pull or push: decode, run the handler, and decide ack or nack. A retry (or a throw) is a
 // nack, so the subscription's retry policy spaces the redeliveries; on the last attempt the message goes

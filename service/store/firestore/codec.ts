@@ -1,5 +1,5 @@
 import { Timestamp } from '@google-cloud/firestore';
-import type { PendingMention, RunRecord } from './types.js';
+import type { PendingMention, RunRecord } from '../types.js';
 
 // The shapes of the store's Firestore documents and their conversion to the contract's types. Request
 // payloads (mentions) are stored as JSON strings: they round-trip exactly (GitLab's diff `position` may
@@ -31,7 +31,7 @@ export interface RunDoc {
 }
 
 /** A project's slots are stored as they are kept in memory (see slots.ts). */
-export type { ProjectSlots as SlotsDoc } from './slots.js';
+export type { ProjectSlots as SlotsDoc } from '../slots.js';
 
 export function encodeMention(mention: PendingMention): string {
   return JSON.stringify(mention);

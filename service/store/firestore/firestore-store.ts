@@ -1,5 +1,5 @@
 import { Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
-import { docId } from './firestore-ids.js';
+import { docId } from './ids.js';
 import {
   decodeMention,
   decodeRun,
@@ -10,9 +10,9 @@ import {
   type RunDoc,
   type SlotsDoc,
   type ThreadDoc,
-} from './firestore-codec.js';
-import { byNoteOrder, lockResult } from './memory-store.js';
-import * as slots from './slots.js';
+} from './codec.js';
+import { byNoteOrder, lockResult } from '../memory-store.js';
+import * as slots from '../slots.js';
 import type {
   ClaimThreadResult,
   CoordinationStore,
@@ -23,8 +23,8 @@ import type {
   SlotResult,
   StalledWork,
   TriggerLockResult,
-} from './types.js';
-import { ABANDONED_LOCK_AT } from './types.js';
+} from '../types.js';
+import { ABANDONED_LOCK_AT } from '../types.js';
 
 // The coordination store on Firestore: the memory store's semantics across instances. Every method that
 // decides something reads and writes in one transaction (or relies on create()'s precondition), so two

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSecretMatcher, secretRefusal, type ScopedSecret } from '../../service/http/webhook-secrets.js';
+import { createSecretMatcher, secretRefusal, type ScopedSecret } from '../../service/ingest/webhook-secrets.js';
 import { parseProjectScope, type ProjectScope } from '../../service/project-scope.js';
 
 const scope = (text: string) => parseProjectScope(text) as ProjectScope;

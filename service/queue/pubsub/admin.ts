@@ -2,8 +2,8 @@ import type { PubSub } from '@google-cloud/pubsub';
 
 // Creates the topic and subscription on the emulator or a developer's project. Production never calls
 // this (infra creates them, with the dead-letter policy; the service account cannot create). The
-// subscription is not ordered and gets a retry policy but no dead-letter policy: our own dead-lettering
-// by attempt count gives the same effect (docs/pubsub-firestore.md).
+// subscription gets a retry policy, no message ordering and no dead-letter policy: the queue dead-letters by
+// attempt count itself (dispatch.ts), the same on the emulator as in production.
 
 export interface SubscriptionSpec {
   ackDeadlineSeconds: number;

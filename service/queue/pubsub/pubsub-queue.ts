@@ -1,21 +1,21 @@
 import { PubSub, type Message, type Subscription, type Topic } from '@google-cloud/pubsub';
-import { within } from '../deadline.js';
-import type { QueuedWork } from '../domain.js';
-import type { Logger } from '../log.js';
-import { handlePushEnvelope, type PushResponse } from '../pubsub-push/handle-envelope.js';
-import { ensureSubscription, ensureTopic } from './pubsub-admin.js';
-import { AttemptCounter } from './pubsub-attempts.js';
-import { encodeWork } from './pubsub-codec.js';
-import { createDeadLetterSink, type DeadLetterSink } from './pubsub-dead-letter.js';
-import { dispatchDelivery, type DispatchPolicy } from './pubsub-dispatch.js';
-import { publishWithDeadline } from './pubsub-publish.js';
-import { QueueUnavailableError, type Delivery, type WorkHandler, type WorkQueue } from './types.js';
+import { within } from '../../deadline.js';
+import type { QueuedWork } from '../../domain.js';
+import type { Logger } from '../../log.js';
+import { handlePushEnvelope, type PushResponse } from './handle-push.js';
+import { ensureSubscription, ensureTopic } from './admin.js';
+import { AttemptCounter } from './attempts.js';
+import { encodeWork } from './codec.js';
+import { createDeadLetterSink, type DeadLetterSink } from './dead-letter.js';
+import { dispatchDelivery, type DispatchPolicy } from './dispatch.js';
+import { publishWithDeadline } from './publish.js';
+import { QueueUnavailableError, type Delivery, type WorkHandler, type WorkQueue } from '../types.js';
 
-// The work queue on Google Cloud Pub/Sub. Publishes with an ordering key per project (a hint: the
+// The work queue on Google Cloud Pub/Sub. Publishes without ordering keys (no subscription orders: the
 // worker's guarantees come from the store) and receives either by streaming pull (PUBSUB_SUBSCRIPTION)
 // or by push (Pub/Sub POSTs to /pubsub/push; see handlePush). A handler's retry is a nack, so the
 // subscription's retry policy provides the backoff; after `maxDeliveryAttempts` the message is
-// dead-lettered by us (see pubsub-dispatch.ts), with the subscription's own policy as the backstop.
+// dead-lettered by us (see dispatch.ts), with the subscription's own policy as the backstop.
 
 export interface PubSubQueueOptions {
   /** GOOGLE_CLOUD_PROJECT. */
@@ -76,17 +76,16 @@ export class PubSubQueue implements WorkQueue {
     this.ownsClient = !options.pubsub;
     this.pubsub = options.pubsub ?? new PubSub({ projectId: options.projectId, ...(options.emulatorHost ? emulatorSettings(options.emulatorHost) : {}) });
     this.publisher = this.pubsub.topic(options.topic, {
-      messageOrdering: true,
       batching: { maxMessages: 100, maxMilliseconds: options.batchMaxMs ?? 5 },
     });
     this.deadLetterTopic = options.deadLetterTopic ? this.pubsub.topic(options.deadLetterTopic, { batching: { maxMilliseconds: 5 } }) : null;
     this.deadLetter = createDeadLetterSink({ topic: this.deadLetterTopic, logger: this.logger, onDeadLetter: options.onDeadLetter });
   }
 
-  async publish(work: QueuedWork, orderingKey: string): Promise<string> {
+  async publish(work: QueuedWork): Promise<string> {
     if (this.stopped) throw new QueueUnavailableError('the queue is stopping');
     await this.ensureResources();
-    return publishWithDeadline(this.publisher, { ...encodeWork(work), orderingKey }, this.options.publishTimeoutMs ?? 5000);
+    return publishWithDeadline(this.publisher, encodeWork(work), this.options.publishTimeoutMs ?? 5000);
   }
 
   async start(handler: WorkHandler): Promise<void> {
@@ -98,7 +97,7 @@ export class PubSubQueue implements WorkQueue {
   }
 
   /**
-   * One push delivery (POST /pubsub/push, after verify.ts accepted its token): the HTTP status and body
+   * One push delivery (POST /pubsub/push, after verify-push.ts accepted its token): the HTTP status and body
    * to answer. 204 acks; anything else makes Pub/Sub redeliver.
    */
   async handlePush(body: unknown): Promise<PushResponse> {

@@ -1,8 +1,8 @@
 import type { Topic } from '@google-cloud/pubsub';
-import type { QueuedWork } from '../domain.js';
-import type { Logger } from '../log.js';
-import { describeWork } from './describe-work.js';
-import type { Delivery } from './types.js';
+import type { QueuedWork } from '../../domain.js';
+import type { Logger } from '../../log.js';
+import { describeWork } from '../describe-work.js';
+import type { Delivery } from '../types.js';
 
 // Where a message goes after its last attempt (nothing is dropped silently: docs/architecture.md). With a
 // dead-letter topic configured the message is republished there, with why; either way it is logged at

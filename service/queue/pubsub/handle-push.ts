@@ -1,11 +1,11 @@
-import { createLogger, type Logger } from '../log.js';
-import { AttemptCounter } from '../queue/pubsub-attempts.js';
-import { createDeadLetterSink, type DeadLetterSink } from '../queue/pubsub-dead-letter.js';
-import { dispatchDelivery } from '../queue/pubsub-dispatch.js';
-import type { WorkHandler } from '../queue/types.js';
-import { parsePushEnvelope } from './envelope.js';
+import { createLogger, type Logger } from '../../log.js';
+import { AttemptCounter } from './attempts.js';
+import { createDeadLetterSink, type DeadLetterSink } from './dead-letter.js';
+import { dispatchDelivery } from './dispatch.js';
+import type { WorkHandler } from '../types.js';
+import { parsePushEnvelope } from './push-envelope.js';
 
-// One Pub/Sub push delivery, after its OIDC token was verified (verify.ts): returns the HTTP answer.
+// One Pub/Sub push delivery, after its OIDC token was verified (verify-push.ts): returns the HTTP answer.
 // Pub/Sub reads 102/200/201/202/204 as an ack and anything else as a nack, so: done or dead-lettered →
 // 204; retry (or a throw) → 503 and Pub/Sub redelivers after the subscription's backoff; a body that is
 // not an envelope → 400 (a nack too: it ends in the subscription's dead-letter topic, never dropped).

@@ -1,6 +1,6 @@
 import { OAuth2Client } from 'google-auth-library';
 import { describe, expect, it } from 'vitest';
-import { createPushVerifier } from '../../service/pubsub-push/verify.js';
+import { createPushVerifier } from '../../../service/queue/pubsub/verify-push.js';
 import { AUDIENCE, PUSHER, pushClaims, signToken, signingKey, unsignedToken } from './tokens.js';
 
 // Push requests must carry a Google-signed OIDC token for our audience and our push service account.

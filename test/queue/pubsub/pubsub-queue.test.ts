@@ -3,12 +3,12 @@ import { createServer as createTcpServer, type Server, type Socket } from 'node:
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { QueuedWork } from '../../service/domain.js';
-import { createPushVerifier } from '../../service/pubsub-push/verify.js';
-import { PubSubQueue, type PubSubQueueOptions } from '../../service/queue/pubsub-queue.js';
-import { QueueUnavailableError, type Delivery } from '../../service/queue/types.js';
-import { captureLogger } from '../contract/logs.js';
-import { sleep, until } from '../contract/wait.js';
+import type { QueuedWork } from '../../../service/domain.js';
+import { createPushVerifier } from '../../../service/queue/pubsub/verify-push.js';
+import { PubSubQueue, type PubSubQueueOptions } from '../../../service/queue/pubsub/pubsub-queue.js';
+import { QueueUnavailableError, type Delivery } from '../../../service/queue/types.js';
+import { captureLogger } from '../../contract/logs.js';
+import { sleep, until } from '../../contract/wait.js';
 import { PROJECT, collect, emulatorClient, uniqueName } from './emulator-client.js';
 
 // What only the Pub/Sub queue does (the shared semantics are in test/contract): publish failures and
@@ -44,19 +44,19 @@ describe('PubSubQueue publishing', () => {
   it('rejects with QueueUnavailableError when the topic is missing, and does not create it in production mode', async () => {
     const topic = uniqueName('missing');
     const { queue } = makeQueue({ topic, createIfMissing: false });
-    const error = await queue.publish(wake(1), 'project-1').catch((e: unknown) => e);
+    const error = await queue.publish(wake(1)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(QueueUnavailableError);
     expect((error as Error).message).toMatch(/topic not found \(check PUBSUB_TOPIC\)/);
     const [exists] = await pubsub.topic(topic).exists();
     expect(exists).toBe(false);
   });
 
-  it('resumes the ordering key after a failed publish, so the next publish with that key goes through', async () => {
+  it('goes on after a failed publish: the next publish goes through (no ordering key to pause)', async () => {
     const topic = uniqueName('late');
     const { queue } = makeQueue({ topic, createIfMissing: false });
-    await expect(queue.publish(wake(1), 'project-1')).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(queue.publish(wake(1))).rejects.toBeInstanceOf(QueueUnavailableError);
     await pubsub.createTopic(topic);
-    await expect(queue.publish(wake(1), 'project-1')).resolves.toEqual(expect.any(String));
+    await expect(queue.publish(wake(1))).resolves.toEqual(expect.any(String));
   });
 
   it('gives up after its deadline when Pub/Sub does not answer', async () => {
@@ -68,7 +68,7 @@ describe('PubSubQueue publishing', () => {
       const { port } = silent.address() as AddressInfo;
       const { queue } = makeQueue({ emulatorHost: `127.0.0.1:${port}`, publishTimeoutMs: 300 });
       const started = Date.now();
-      const error = await queue.publish(wake(1), 'project-1').catch((e: unknown) => e);
+      const error = await queue.publish(wake(1)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(QueueUnavailableError);
       expect((error as Error).message).toBe('Pub/Sub did not confirm the publish within 300 ms');
       expect(Date.now() - started).toBeLessThan(2000);
@@ -81,7 +81,7 @@ describe('PubSubQueue publishing', () => {
   it('refuses to publish once stopping (ingest answers 503 and GitLab retries elsewhere)', async () => {
     const { queue } = makeQueue({ createIfMissing: true });
     await queue.stop();
-    await expect(queue.publish(wake(1), 'project-1')).rejects.toBeInstanceOf(QueueUnavailableError);
+    await expect(queue.publish(wake(1))).rejects.toBeInstanceOf(QueueUnavailableError);
   });
 });
 
@@ -92,7 +92,7 @@ describe('PubSubQueue dead letters', () => {
     await queue.start(async () => ({ kind: 'retry', reason: 'GitLab keeps answering 502' }));
     const [deadSub] = await pubsub.topic(deadLetterTopic).createSubscription(uniqueName('dead-sub'));
     const dead = collect(deadSub);
-    const messageId = await queue.publish(wake(7), 'project-7');
+    const messageId = await queue.publish(wake(7));
     await until(() => dead.length >= 1, 'the dead letter', 20_000);
     expect(JSON.parse(dead[0]?.data.toString() ?? '')).toEqual(wake(7));
     expect(dead[0]?.attributes).toEqual({ kind: 'wake', deadLetterReason: 'GitLab keeps answering 502', sourceMessageId: messageId, deliveryAttempt: '5' });
@@ -128,7 +128,7 @@ describe('PubSubQueue dead letters', () => {
       attempts.push(delivery.deliveryAttempt);
       return { kind: 'retry', reason: 'nope' };
     });
-    await queue.publish(wake(8), 'project-8');
+    await queue.publish(wake(8));
     await until(() => records.some((record) => record.severity === 'ERROR'), 'the error log');
     await sleep(GRACE);
     expect(attempts).toEqual([1, 2]);
@@ -154,7 +154,7 @@ describe('PubSubQueue receiving', () => {
     expect(exists).toBe(false);
     // Infra creates it later: the queue's reconnects pick it up.
     await pubsub.topic(topic).createSubscription(subscription);
-    const messageId = await queue.publish(wake(3), 'project-3');
+    const messageId = await queue.publish(wake(3));
     await until(() => handled.some((delivery) => delivery.messageId === messageId), 'the delivery after reconnecting', 20_000);
     await queue.stop();
   });
@@ -169,7 +169,7 @@ describe('PubSubQueue receiving', () => {
       await stuck;
       return { kind: 'ack' };
     });
-    const messageId = await queue.publish(wake(4), 'project-4');
+    const messageId = await queue.publish(wake(4));
     await until(() => first.length === 1, 'the first delivery');
     const started = Date.now();
     await queue.stop();
@@ -236,7 +236,7 @@ describe('PubSubQueue receiving', () => {
         pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/pubsub/push` },
         retryPolicy: { minimumBackoff: { nanos: 100e6 }, maximumBackoff: { seconds: 1 } },
       });
-      await queue.publish(wake(9), 'project-9');
+      await queue.publish(wake(9));
       await until(() => answers.length >= 2, 'a push and its redelivery', 20_000);
       await sleep(GRACE);
       // The emulator's envelope carries no deliveryAttempt: the queue counted.

@@ -1,4 +1,4 @@
-import type { QueuedWork } from '../domain.js';
+import type { QueuedWork } from '../../domain.js';
 
 // A queued work item travels as UTF-8 JSON; its kind is copied into an attribute so the console and a
 // dead-letter subscription can tell messages apart without decoding them.

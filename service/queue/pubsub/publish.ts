@@ -1,5 +1,5 @@
 import type { Topic } from '@google-cloud/pubsub';
-import { QueueUnavailableError } from './types.js';
+import { QueueUnavailableError } from '../types.js';
 
 // Publish and wait for Pub/Sub's confirmation, but not for long: ingest answers GitLab within its 10 s,
 // and a 503 (GitLab retries) beats a timeout. The client retries transient errors itself; the deadline
@@ -8,14 +8,10 @@ import { QueueUnavailableError } from './types.js';
 export interface OutgoingMessage {
   data: Buffer;
   attributes: Record<string, string>;
-  orderingKey: string;
 }
 
 export async function publishWithDeadline(topic: Topic, message: OutgoingMessage, deadlineMs: number): Promise<string> {
   const publishing = topic.publishMessage(message);
-  // After a failed publish the client pauses the ordering key (every later publish with it fails
-  // too) until told to resume: resume at once, since our order is a hint, not a guarantee.
-  publishing.catch(() => topic.resumePublishing(message.orderingKey));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new QueueUnavailableError(`Pub/Sub did not confirm the publish within ${deadlineMs} ms`)), deadlineMs);
