@@ -81,7 +81,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, err
   return value;
 }
 
-/** `https://gitlab.example.com/api/v4` → `https://gitlab.example.com` (GitLabHttp appends /api/v4). */
+/** `https://gitlab.example.com/api/v4` → `https://gitlab.example.com` (gitbeaker appends /api/v4). */
 export function apiBaseUrl(apiV4Url: string): string | null {
   const match = /^(.*?)\/api\/v4\/?$/.exec(apiV4Url.trim());
   return match ? match[1]! : null;

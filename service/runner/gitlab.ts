@@ -1,12 +1,11 @@
 import type { FlowContextV1 } from '../domain.js';
 import { GitLabApiError } from '../gitlab/errors.js';
-import { GitLabHttp, projectPath } from '../gitlab/http.js';
-import { noteableApiPath } from './context.js';
+import { noteableApiPath, noteableIid, noteableKey, type NoteableKeyFields } from '../gitlab/noteable-path.js';
+import { gitlabResources, type GitLabConnection, type GitLabResources } from '../gitlab/resources.js';
 import type { ApiCommit, ApiDiff, ApiDiscussion, ApiIssue, ApiMergeRequest, ApiSnippet } from './gitlab-types.js';
 
-// The GitLab calls the runner makes, over the shared fetch client. Paths follow the REST API v4 docs:
-// issues and merge requests by iid, snippets by id, commits by sha; notes edited through the discussion
-// they belong to.
+// The GitLab calls the runner makes, on gitbeaker's typed resources over the service's one requester
+// (one attempt, a deadline, GitLabApiError). Notes are edited through the discussion they belong to.
 
 /** What the runner knows of the issue, merge request, commit or snippet: from the API, never the context. */
 export interface NoteableDetails {
@@ -25,64 +24,90 @@ export interface RunnerGitLab {
   /** A file's content on a ref, or null when it does not exist there. */
   fileOnRef(projectId: number, path: string, ref: string): Promise<string | null>;
   editTrackingNote(context: FlowContextV1, body: string): Promise<void>;
-  createMergeRequest(projectId: number, request: { sourceBranch: string; targetBranch: string; title: string; description: string }): Promise<{ iid: number; webUrl: string }>;
+  createMergeRequest(
+    projectId: number,
+    request: { sourceBranch: string; targetBranch: string; title: string; description: string },
+  ): Promise<{ iid: number; webUrl: string }>;
 }
 
-export function createRunnerGitLab(http: GitLabHttp): RunnerGitLab {
-  const base = (context: Pick<FlowContextV1, 'project' | 'noteable'>) => `${projectPath(context.project.id)}${noteableApiPath(context)}`;
+type Context = Pick<FlowContextV1, 'project' | 'noteable'>;
+
+function target(context: Context): NoteableKeyFields {
+  return { type: context.noteable.type, iid: context.noteable.iid, commitSha: context.noteable.commit_sha };
+}
+
+export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
+  const gitlab = gitlabResources(connection);
   return {
-    discussions: (context) => http.getAll<ApiDiscussion>(`${base(context)}/discussions`),
-    async noteable(context) {
-      const none = { state: null, confidential: false, mergeRequest: null };
-      switch (context.noteable.type) {
-        case 'Issue': {
-          const issue = await http.get<ApiIssue>(base(context));
-          return { ...none, description: issue.description, title: issue.title, webUrl: issue.web_url, state: issue.state, confidential: issue.confidential === true };
-        }
-        case 'MergeRequest': {
-          const mr = await http.get<ApiMergeRequest>(base(context));
-          const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id };
-          return { ...none, description: mr.description, title: mr.title, webUrl: mr.web_url, state: mr.state, mergeRequest };
-        }
-        case 'Commit': {
-          const commit = await http.get<ApiCommit>(base(context));
-          return { ...none, description: commit.message, title: commit.title, webUrl: commit.web_url ?? null };
-        }
-        case 'Snippet': {
-          const snippet = await http.get<ApiSnippet>(base(context));
-          return { ...none, description: snippet.description, title: snippet.title, webUrl: snippet.web_url ?? null };
-        }
-      }
+    discussions: async (context) => {
+      const all = gitlab.discussions[context.noteable.type].all(context.project.id, key(context), { perPage: 100, maxPages: 20 });
+      return (await all) as unknown as ApiDiscussion[];
     },
-    mergeRequestDiffs: (context) => http.getAll<ApiDiff>(`${base(context)}/diffs`, {}, 10),
-    async fileOnRef(projectId, path, ref) {
-      try {
-        const file = await http.get<{ content: string; encoding: string }>(`${projectPath(projectId)}/repository/files/${encodeURIComponent(path)}`, { ref });
-        return file.encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;
-      } catch (error) {
-        if (error instanceof GitLabApiError && error.status === 404) return null;
-        throw error;
-      }
+    noteable: (context) => noteableDetails(gitlab, context),
+    mergeRequestDiffs: async (context) => {
+      const diffs = gitlab.mergeRequests.allDiffs(context.project.id, noteableIid(target(context)), { perPage: 100, maxPages: 10 });
+      return (await diffs) as unknown as ApiDiff[];
     },
-    async editTrackingNote(context, body) {
-      const noteId = context.tracking_note_id;
-      // Commits have no plain notes endpoint for edits; everything else takes either form.
-      const path = context.discussion_id ? `${base(context)}/discussions/${encodeURIComponent(context.discussion_id)}/notes/${noteId}` : `${base(context)}/notes/${noteId}`;
-      await http.request('PUT', path, { json: { body } });
-    },
+    fileOnRef: (projectId, path, ref) => fileOnRef(gitlab, projectId, path, ref),
+    editTrackingNote: (context, body) => editTrackingNote(gitlab, context, body),
     async createMergeRequest(projectId, request) {
-      const created = (
-        await http.request<{ iid: number; web_url: string }>('POST', `${projectPath(projectId)}/merge_requests`, {
-          json: {
-            source_branch: request.sourceBranch,
-            target_branch: request.targetBranch,
-            title: request.title,
-            description: request.description,
-            remove_source_branch: true,
-          },
-        })
-      ).body;
+      const { sourceBranch, targetBranch, title, description } = request;
+      const options = { description, removeSourceBranch: true };
+      const created = await gitlab.mergeRequests.create(projectId, sourceBranch, targetBranch, title, options);
       return { iid: created.iid, webUrl: created.web_url };
     },
   };
+}
+
+async function noteableDetails(gitlab: GitLabResources, context: FlowContextV1): Promise<NoteableDetails> {
+  const none = { state: null, confidential: false, mergeRequest: null };
+  const projectId = context.project.id;
+  const noteable = target(context);
+  switch (noteable.type) {
+    case 'Issue': {
+      const issue = (await gitlab.issues.show(noteableIid(noteable), { projectId })) as unknown as ApiIssue;
+      const { description, title, web_url: webUrl, state } = issue;
+      return { ...none, description, title, webUrl, state, confidential: issue.confidential === true };
+    }
+    case 'MergeRequest': {
+      const mr = (await gitlab.mergeRequests.show(projectId, noteableIid(noteable))) as unknown as ApiMergeRequest;
+      const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id };
+      return { ...none, description: mr.description, title: mr.title, webUrl: mr.web_url, state: mr.state, mergeRequest };
+    }
+    case 'Commit': {
+      const commit = (await gitlab.commits.show(projectId, String(noteableKey(noteable)))) as unknown as ApiCommit;
+      return { ...none, description: commit.message, title: commit.title, webUrl: commit.web_url ?? null };
+    }
+    case 'Snippet': {
+      const snippet = (await gitlab.snippets.show(projectId, noteableIid(noteable))) as unknown as ApiSnippet;
+      return { ...none, description: snippet.description, title: snippet.title, webUrl: snippet.web_url ?? null };
+    }
+  }
+}
+
+async function fileOnRef(gitlab: GitLabResources, projectId: number, path: string, ref: string): Promise<string | null> {
+  try {
+    const file = await gitlab.files.show(projectId, path, ref);
+    return file.encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;
+  } catch (error) {
+    if (error instanceof GitLabApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function editTrackingNote(gitlab: GitLabResources, context: FlowContextV1, body: string): Promise<void> {
+  const noteId = context.tracking_note_id;
+  const { project, noteable, discussion_id: discussionId } = context;
+  if (discussionId) {
+    await gitlab.discussions[noteable.type].editNote(project.id, key(context), discussionId, noteId, { body });
+  } else if (noteable.type === 'Commit') {
+    // Commits have no notes API of their own (gitbeaker has no method): the path GitLab would take.
+    await gitlab.raw.put(`${noteableApiPath(project.id, target(context))}/notes/${noteId}`, { body: { body } });
+  } else {
+    await gitlab.notes[noteable.type].edit(project.id, key(context), noteId, { body });
+  }
+}
+
+function key(context: Context): number | string {
+  return noteableKey(target(context));
 }
