@@ -1,5 +1,5 @@
 import type { FlowContextV1 } from '../domain.js';
-import { parseFlowContext } from './context.js';
+import { parseFlowContext } from '../flow-variables.js';
 import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 
 // Every environment variable the runner reads, in one place, as a pure function of `env`.

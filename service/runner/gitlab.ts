@@ -1,4 +1,5 @@
 import type { FlowContextV1 } from '../domain.js';
+import { noteableOfContext } from '../flow-variables.js';
 import { GitLabApiError } from '../gitlab/errors.js';
 import { noteableApiPath, noteableIid, noteableKey, type NoteableKeyFields } from '../gitlab/noteable-path.js';
 import { gitlabResources, type GitLabConnection, type GitLabResources } from '../gitlab/resources.js';
@@ -33,7 +34,7 @@ export interface RunnerGitLab {
 type Context = Pick<FlowContextV1, 'project' | 'noteable'>;
 
 function target(context: Context): NoteableKeyFields {
-  return { type: context.noteable.type, iid: context.noteable.iid, commitSha: context.noteable.commit_sha };
+  return noteableOfContext(context);
 }
 
 export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {

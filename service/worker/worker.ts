@@ -11,7 +11,8 @@ import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '.
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { describeWork } from '../queue/describe-work.js';
 import { closeOutEndedPipeline } from './close-out.js';
-import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest, withoutBodies, type AuthorDecision } from './decisions.js';
+import { pipelineVariables } from '../flow-variables.js';
+import { backoffMs, chooseRef, decideAuthor, runRequest, withoutBodies, type AuthorDecision } from './decisions.js';
 import { returnDailyRun, takeDailyRun } from './daily-budget.js';
 import {
   accessRefusedNote,
