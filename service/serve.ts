@@ -76,7 +76,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
         selfUsername = user.username;
         logger.info({ botUser: user.username, botUserId: user.id }, 'GitLab token works');
       })
-      .catch((error: Error) => logger.error({ err: error.message }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
+      .catch((error: unknown) => logger.error({ err: error }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
   }, 100).unref();
 
   let stopping: Promise<void> | null = null;

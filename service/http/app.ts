@@ -32,7 +32,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = statusOf(error);
     const message = status === 500 ? 'internal error' : (error as Error).message;
-    if (status >= 500) deps.logger.error({ err: (error as Error)?.message, path: req.path, status }, 'request failed');
+    if (status >= 500) deps.logger.error({ err: error, path: req.path, status }, 'request failed');
     else deps.logger.info({ path: req.path, status, reason: message }, 'request refused');
     res.status(status).json({ error: message });
   });

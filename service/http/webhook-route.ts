@@ -105,7 +105,7 @@ export function webhookRoute(deps: WebhookRouteDeps): Router {
     await inTime(deps.publish(work, String(projectId)), timeLeft(), 'the queue', log, { failed: giveBackKeys, late: giveBackKeys });
     // A key not written (in time) only lets a later copy of this hook be queued too.
     const remembering = rememberPublished(deps.store, keys, work, now()).catch((error: unknown) => {
-      log().warn({ err: error instanceof Error ? error.message : String(error) }, 'could not remember the delivery; a resend of it will be queued again');
+      log().warn({ err: error }, 'could not remember the delivery; a resend of it will be queued again');
     });
     await within(remembering, timeLeft());
     if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(work), 'webhook accepted');
@@ -130,7 +130,7 @@ async function inTime<T>(
     result = await within(promise, ms);
   } catch (error) {
     await undo.failed?.();
-    log().error({ err: error instanceof Error ? error.message : String(error) }, `${what} failed`);
+    log().error({ err: error }, `${what} failed`);
     throw new HttpError(503, `${what} failed; GitLab will retry`);
   }
   if (result.settled) return result.value;

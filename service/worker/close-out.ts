@@ -33,6 +33,6 @@ export async function closeOutEndedPipeline(gitlab: GitLabApi, store: Coordinati
   } catch (error) {
     // A transient failure retries the hook; a refusal (the note or thread is gone) is only logged.
     if (isTransient(error)) throw error;
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close out the tracking note of an ended pipeline');
+    log.warn({ err: error }, 'could not close out the tracking note of an ended pipeline');
   }
 }
