@@ -95,8 +95,12 @@ export function noteableOfContext(context: Pick<FlowContextV1, 'noteable'>): Not
 export function threadSlug(request: FlowRequest, discussionId: string | null): string {
   const { noteable } = request;
   const kind = { Issue: 'issue', MergeRequest: 'mr', Commit: 'commit', Snippet: 'snippet' }[noteable.type];
-  const which = noteable.type === 'Commit' ? (noteable.commitSha ?? '').slice(0, 12) : String(noteable.iid ?? noteable.id ?? 0);
-  const thread = (discussionId ?? `note${request.note.id}`).toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 12);
+  const which =
+    noteable.type === 'Commit' ? (noteable.commitSha ?? '').slice(0, 12) : String(noteable.iid ?? noteable.id ?? 0);
+  const thread = (discussionId ?? `note${request.note.id}`)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '')
+    .slice(0, 12);
   return `${kind}-${which}-${thread}`;
 }
 
@@ -106,7 +110,9 @@ export const MAX_INPUT_CHARS = 60_000;
 function boundedInput(bodies: string[]): string {
   const joined = bodies.join('\n\n');
   if (joined.length <= MAX_INPUT_CHARS) return joined;
-  const notice = `\n\n[claude-gitlab-flow: ${joined.length - MAX_INPUT_CHARS} more characters cut; the runner reads the notes in full]`;
+  const notice = `\n\n[claude-gitlab-flow: ${
+    joined.length - MAX_INPUT_CHARS
+  } more characters cut; the runner reads the notes in full]`;
   return joined.slice(0, MAX_INPUT_CHARS - notice.length) + notice;
 }
 
@@ -154,7 +160,10 @@ export function parseFlowContext(raw: string | undefined): ContextResult {
   }
   const version = json && typeof json === 'object' ? (json as { version?: unknown }).version : undefined;
   if (version !== 1) {
-    return { ok: false, error: `AI_FLOW_CONTEXT version ${JSON.stringify(version)} is not supported (this runner reads version 1)` };
+    return {
+      ok: false,
+      error: `AI_FLOW_CONTEXT version ${JSON.stringify(version)} is not supported (this runner reads version 1)`,
+    };
   }
   const parsed = contextSchema.safeParse(json);
   if (!parsed.success) {
@@ -167,11 +176,12 @@ export function parseFlowContext(raw: string | undefined): ContextResult {
   if (noteable.type !== 'Commit' && noteable.iid === null) {
     return { ok: false, error: `AI_FLOW_CONTEXT noteable ${noteable.type} has no iid` };
   }
-  if (noteable.type === 'Commit' && !noteable.commit_sha) return { ok: false, error: 'AI_FLOW_CONTEXT commit noteable has no commit_sha' };
+  if (noteable.type === 'Commit' && !noteable.commit_sha)
+    return { ok: false, error: 'AI_FLOW_CONTEXT commit noteable has no commit_sha' };
   return { ok: true, context };
 }
 
-/** The service reading back a context from GitLab (a Pipeline Hook, a pipeline's variables): null when not one of ours. */
+/** The service reading a context back from GitLab (a Pipeline Hook's variables): null when not one of ours. */
 export function readFlowContext(raw: string | undefined): FlowContextV1 | null {
   const parsed = parseFlowContext(raw);
   return parsed.ok ? parsed.context : null;

@@ -77,12 +77,23 @@ export interface GitLabApi {
     body: string,
     options?: { internal?: boolean },
   ): Promise<GitLabNote & { discussionId: string | null }>;
-  editThreadNote(projectId: number, noteable: NoteableRef, discussionId: string, noteId: number, body: string): Promise<void>;
+  editThreadNote(
+    projectId: number,
+    noteable: NoteableRef,
+    discussionId: string,
+    noteId: number,
+    body: string,
+  ): Promise<void>;
   threadNotes(projectId: number, noteable: NoteableRef, discussionId: string): Promise<GitLabNote[]>;
   /** Award an emoji on a note; a no-op where GitLab has no award API (commit comments). */
   awardEmojiOnNote(projectId: number, noteable: NoteableRef, noteId: number, name: string): Promise<void>;
   /** `POST /projects/:id/trigger/pipeline`: variables as a string map. */
-  triggerPipeline(projectId: number, ref: string, variables: PipelineVariables, triggerToken: string): Promise<GitLabPipeline>;
+  triggerPipeline(
+    projectId: number,
+    ref: string,
+    variables: PipelineVariables,
+    triggerToken: string,
+  ): Promise<GitLabPipeline>;
   /** `POST /projects/:id/pipeline` as the bot: variables as an array of {key, value}. */
   createPipeline(projectId: number, ref: string, variables: PipelineVariables): Promise<GitLabPipeline>;
   recentPipelines(projectId: number, query: { ref: string; updatedAfter: string }): Promise<GitLabPipeline[]>;

@@ -4,7 +4,13 @@ import type { NoteableRef } from '../domain.js';
 export function noteableFromApi(asked: NoteableRef, raw: Record<string, unknown>): NoteableRef {
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   const int = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : null);
-  const base = { ...asked, id: int(raw.id), url: text(raw.web_url), state: text(raw.state), confidential: raw.confidential === true };
+  const base = {
+    ...asked,
+    id: int(raw.id),
+    url: text(raw.web_url),
+    state: text(raw.state),
+    confidential: raw.confidential === true,
+  };
   const none = { sourceBranch: null, targetBranch: null, sourceProjectId: null, targetProjectId: null, fork: false };
   switch (asked.type) {
     case 'Issue':
@@ -28,6 +34,13 @@ export function noteableFromApi(asked: NoteableRef, raw: Record<string, unknown>
     case 'Snippet':
       return { ...base, ...none, title: text(raw.title), state: null, commitSha: null };
     case 'Commit':
-      return { ...base, ...none, id: null, title: text(raw.title), state: null, commitSha: text(raw.id) ?? asked.commitSha };
+      return {
+        ...base,
+        ...none,
+        id: null,
+        title: text(raw.title),
+        state: null,
+        commitSha: text(raw.id) ?? asked.commitSha,
+      };
   }
 }

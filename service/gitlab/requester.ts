@@ -22,17 +22,34 @@ export interface RequesterSettings {
 
 export function oneAttemptRequester(settings: RequesterSettings): RequesterFn {
   return (resource) => {
-    const method = (name: string) => (endpoint: string, options?: RequestOptions) => send(settings, resource, name, endpoint, options ?? {});
+    const method = (name: string) => (endpoint: string, options?: RequestOptions) =>
+      send(settings, resource, name, endpoint, options ?? {});
     // gitbeaker's methods are generic in the body they expect; the body is what GitLab sent.
-    return { get: method('GET'), post: method('POST'), put: method('PUT'), patch: method('PATCH'), delete: method('DELETE') } as Requester;
+    return {
+      get: method('GET'),
+      post: method('POST'),
+      put: method('PUT'),
+      patch: method('PATCH'),
+      delete: method('DELETE'),
+    } as Requester;
   };
 }
 
-async function send(settings: RequesterSettings, resource: ResourceOptions, method: string, endpoint: string, options: RequestOptions): Promise<Formatted> {
+async function send(
+  settings: RequesterSettings,
+  resource: ResourceOptions,
+  method: string,
+  endpoint: string,
+  options: RequestOptions,
+): Promise<Formatted> {
   const url = new URL(endpoint, resource.url.endsWith('/') ? resource.url : `${resource.url}/`);
   url.search = encodeQuery(options.searchParams);
   const path = apiPath(url);
-  const headers: Record<string, string> = { accept: 'application/json', ...resource.headers, ...(await authHeader(resource)) };
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    ...resource.headers,
+    ...(await authHeader(resource)),
+  };
   if (options.sudo !== undefined) headers.sudo = String(options.sudo);
   const body = encodeBody(options.body, headers);
   const deadline = AbortSignal.timeout(settings.timeoutMs);
@@ -54,7 +71,11 @@ async function send(settings: RequesterSettings, resource: ResourceOptions, meth
     throw new GitLabApiError(message, response.status, method, path, retryAfterMs);
   }
   const headersRecord = Object.fromEntries(response.headers.entries());
-  return { body: (response.status === 204 ? null : parsed) as Formatted['body'], headers: headersRecord, status: response.status };
+  return {
+    body: (response.status === 204 ? null : parsed) as Formatted['body'],
+    headers: headersRecord,
+    status: response.status,
+  };
 }
 
 /** gitbeaker keeps the token as a header factory (PRIVATE-TOKEN here); none for the trigger API. */

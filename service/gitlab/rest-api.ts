@@ -1,5 +1,13 @@
 import type { NoteableRef } from '../domain.js';
-import type { GitLabApi, GitLabMember, GitLabNote, GitLabPipeline, GitLabProject, GitLabUser, PipelineVariables } from './api.js';
+import type {
+  GitLabApi,
+  GitLabMember,
+  GitLabNote,
+  GitLabPipeline,
+  GitLabProject,
+  GitLabUser,
+  PipelineVariables,
+} from './api.js';
 import { GitLabApiError } from './errors.js';
 import { noteableFromApi } from './noteable-from-api.js';
 import { noteableApiPath, noteableIid, noteableKey } from './noteable-path.js';
@@ -59,7 +67,8 @@ export class RestGitLabApi implements GitLabApi {
 
   async note(projectId: number, noteable: NoteableRef, noteId: number): Promise<GitLabNote> {
     // GitLab has no such endpoint for commits (the worker reads their discussions instead).
-    if (noteable.type === 'Commit') return this.raw<GitLabNote>('get', `${noteableApiPath(projectId, noteable)}/notes/${noteId}`);
+    if (noteable.type === 'Commit')
+      return this.raw<GitLabNote>('get', `${noteableApiPath(projectId, noteable)}/notes/${noteId}`);
     const note = await this.gitlab.notes[noteable.type].show(projectId, noteableKey(noteable), noteId);
     return note as unknown as GitLabNote;
   }
@@ -91,12 +100,24 @@ export class RestGitLabApi implements GitLabApi {
     return { ...note, discussionId: discussion.id };
   }
 
-  async editThreadNote(projectId: number, noteable: NoteableRef, discussionId: string, noteId: number, body: string): Promise<void> {
-    await this.gitlab.discussions[noteable.type].editNote(projectId, noteableKey(noteable), discussionId, noteId, { body });
+  async editThreadNote(
+    projectId: number,
+    noteable: NoteableRef,
+    discussionId: string,
+    noteId: number,
+    body: string,
+  ): Promise<void> {
+    await this.gitlab.discussions[noteable.type].editNote(projectId, noteableKey(noteable), discussionId, noteId, {
+      body,
+    });
   }
 
   async threadNotes(projectId: number, noteable: NoteableRef, discussionId: string): Promise<GitLabNote[]> {
-    const discussion = await this.gitlab.discussions[noteable.type].show(projectId, noteableKey(noteable), discussionId);
+    const discussion = await this.gitlab.discussions[noteable.type].show(
+      projectId,
+      noteableKey(noteable),
+      discussionId,
+    );
     return (discussion.notes ?? []) as unknown as GitLabNote[];
   }
 
@@ -115,11 +136,17 @@ export class RestGitLabApi implements GitLabApi {
     }
   }
 
-  async triggerPipeline(projectId: number, ref: string, variables: PipelineVariables, triggerToken: string): Promise<GitLabPipeline> {
+  async triggerPipeline(
+    projectId: number,
+    ref: string,
+    variables: PipelineVariables,
+    triggerToken: string,
+  ): Promise<GitLabPipeline> {
     // The trigger token authenticates this call, in the body: no PRIVATE-TOKEN alongside it.
     const body = { token: triggerToken, ref, variables: escapeVariables(variables) };
     const path = `projects/${encodeURIComponent(String(projectId))}/trigger/pipeline`;
-    return (await this.gitlab.anonymous.post<Record<string, unknown>>(path, { body })).body as unknown as GitLabPipeline;
+    return (await this.gitlab.anonymous.post<Record<string, unknown>>(path, { body }))
+      .body as unknown as GitLabPipeline;
   }
 
   async createPipeline(projectId: number, ref: string, variables: PipelineVariables): Promise<GitLabPipeline> {
@@ -129,7 +156,14 @@ export class RestGitLabApi implements GitLabApi {
   }
 
   async recentPipelines(projectId: number, query: { ref: string; updatedAfter: string }): Promise<GitLabPipeline[]> {
-    const options = { ref: query.ref, updatedAfter: query.updatedAfter, orderBy: 'id', sort: 'desc', perPage: 20, maxPages: 1 } as const;
+    const options = {
+      ref: query.ref,
+      updatedAfter: query.updatedAfter,
+      orderBy: 'id',
+      sort: 'desc',
+      perPage: 20,
+      maxPages: 1,
+    } as const;
     return (await this.gitlab.pipelines.all(projectId, options)) as unknown as GitLabPipeline[];
   }
 
@@ -139,7 +173,8 @@ export class RestGitLabApi implements GitLabApi {
   }
 
   private async raw<T>(method: 'get' | 'post', endpoint: string, body?: Record<string, unknown>): Promise<T> {
-    return (await this.gitlab.raw[method]<Record<string, unknown>>(endpoint, body ? { body } : {})).body as unknown as T;
+    return (await this.gitlab.raw[method]<Record<string, unknown>>(endpoint, body ? { body } : {}))
+      .body as unknown as T;
   }
 }
 

@@ -16,7 +16,7 @@ export function snakeKeys(value: unknown): unknown {
 /** A query string of scalars (arrays as `name[]`), skipping what is undefined. */
 export function encodeQuery(params: Record<string, unknown> | undefined): string {
   const query = new URLSearchParams();
-  for (const [name, value] of Object.entries((snakeKeys(params ?? {}) as Record<string, unknown>))) {
+  for (const [name, value] of Object.entries(snakeKeys(params ?? {}) as Record<string, unknown>)) {
     if (value === undefined) continue;
     if (Array.isArray(value)) for (const item of value) query.append(`${name}[]`, String(item));
     else query.set(name, String(value));

@@ -41,12 +41,18 @@ export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
   const gitlab = gitlabResources(connection);
   return {
     discussions: async (context) => {
-      const all = gitlab.discussions[context.noteable.type].all(context.project.id, key(context), { perPage: 100, maxPages: 20 });
+      const all = gitlab.discussions[context.noteable.type].all(context.project.id, key(context), {
+        perPage: 100,
+        maxPages: 20,
+      });
       return (await all) as unknown as ApiDiscussion[];
     },
     noteable: (context) => noteableDetails(gitlab, context),
     mergeRequestDiffs: async (context) => {
-      const diffs = gitlab.mergeRequests.allDiffs(context.project.id, noteableIid(target(context)), { perPage: 100, maxPages: 10 });
+      const diffs = gitlab.mergeRequests.allDiffs(context.project.id, noteableIid(target(context)), {
+        perPage: 100,
+        maxPages: 10,
+      });
       return (await diffs) as unknown as ApiDiff[];
     },
     fileOnRef: (projectId, path, ref) => fileOnRef(gitlab, projectId, path, ref),
@@ -72,8 +78,19 @@ async function noteableDetails(gitlab: GitLabResources, context: FlowContextV1):
     }
     case 'MergeRequest': {
       const mr = (await gitlab.mergeRequests.show(projectId, noteableIid(noteable))) as unknown as ApiMergeRequest;
-      const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id };
-      return { ...none, description: mr.description, title: mr.title, webUrl: mr.web_url, state: mr.state, mergeRequest };
+      const mergeRequest = {
+        sourceBranch: mr.source_branch,
+        targetBranch: mr.target_branch,
+        sourceProjectId: mr.source_project_id,
+      };
+      return {
+        ...none,
+        description: mr.description,
+        title: mr.title,
+        webUrl: mr.web_url,
+        state: mr.state,
+        mergeRequest,
+      };
     }
     case 'Commit': {
       const commit = (await gitlab.commits.show(projectId, String(noteableKey(noteable)))) as unknown as ApiCommit;
@@ -86,7 +103,12 @@ async function noteableDetails(gitlab: GitLabResources, context: FlowContextV1):
   }
 }
 
-async function fileOnRef(gitlab: GitLabResources, projectId: number, path: string, ref: string): Promise<string | null> {
+async function fileOnRef(
+  gitlab: GitLabResources,
+  projectId: number,
+  path: string,
+  ref: string,
+): Promise<string | null> {
   try {
     const file = await gitlab.files.show(projectId, path, ref);
     return file.encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;

@@ -26,17 +26,25 @@ async function world() {
 }
 
 const rejection = async (promise: Promise<unknown>): Promise<GitLabApiError> => {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(GitLabApiError);
   return error as GitLabApiError;
 };
 
 describe('the GitLab requester', () => {
-  it('sends a POST that got a 502 exactly once, and the error is transient (the queue retries, not the call)', async () => {
+  it('sends a POST that got a 502 exactly once; the error is transient (the queue retries, not the call)', async () => {
     const { project, api } = await world();
     gitlab.queueFault({ status: 502, path: /\/pipeline$/ });
     const error = await rejection(api.createPipeline(project.id, 'main', { AI_FLOW_EVENT: 'mention' }));
-    expect(error).toMatchObject({ status: 502, method: 'POST', path: `/projects/${project.id}/pipeline`, transient: true });
+    expect(error).toMatchObject({
+      status: 502,
+      method: 'POST',
+      path: `/projects/${project.id}/pipeline`,
+      transient: true,
+    });
     const posts = gitlab.requests.filter((request) => request.method === 'POST' && /\/pipeline$/.test(request.path));
     expect(posts.map((request) => request.status)).toEqual([502]);
     expect(gitlab.pipelines(project.id)).toHaveLength(0);
