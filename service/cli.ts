@@ -35,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       service.stop().then(
         () => exitAfterFlush(logger, 0),
         (error: Error) => {
-          logger.error({ err: error.message }, 'shutdown failed');
+          logger.error({ err: error }, 'shutdown failed');
           exitAfterFlush(logger, 1);
         },
       );

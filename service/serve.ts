@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { systemClock } from './clock.js';
 import { describeConfig, type Config } from './config.js';
-import { RestGitLabApi } from './gitlab/api.js';
-import { GitLabHttp } from './gitlab/http.js';
+import { createGitLabApi } from './gitlab/lazy-api.js';
 import { buildApp } from './http/app.js';
 import { startStalledSweep } from './worker/stalled-sweep.js';
 import type { Logger } from './log.js';
@@ -24,7 +23,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   const instanceId = randomUUID();
   const shutdown = new AbortController();
   let shuttingDown = false;
-  const gitlab = new RestGitLabApi(new GitLabHttp({ baseUrl: config.gitlabUrl, token: config.gitlabToken }));
+  const gitlab = createGitLabApi({ baseUrl: config.gitlabUrl, token: config.gitlabToken });
   const backends = await createBackends(config, logger);
   const handler = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
 
@@ -77,7 +76,7 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
         selfUsername = user.username;
         logger.info({ botUser: user.username, botUserId: user.id }, 'GitLab token works');
       })
-      .catch((error: Error) => logger.error({ err: error.message }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
+      .catch((error: unknown) => logger.error({ err: error }, `GITLAB_TOKEN check failed: GET /user on ${config.gitlabUrl} did not work; check the token and GITLAB_URL`));
   }, 100).unref();
 
   let stopping: Promise<void> | null = null;

@@ -1,13 +1,25 @@
 // The tracking note is the one reply per run that the service posts and the runner edits to its end.
 // Hidden markers let every party recognise it without a database: the classifier ignores notes that
-// carry SERVICE_NOTE_MARKER (loop guard), and the service sees from CLOSED_MARKER that the runner
-// already closed a note out, so a failed-pipeline hook does not overwrite the runner's answer.
+// carry SERVICE_NOTE_MARKER (loop guard: a note of ours that quotes the trigger phrase never starts a
+// run, even if the bot user is renamed), and the service sees from CLOSED_MARKER that the runner
+// already closed a note out, so a failed-pipeline hook does not overwrite the runner's answer. The
+// markers are built and read here only.
 
 export const SERVICE_NOTE_MARKER = '<!-- claude-gitlab-flow -->';
 export const CLOSED_MARKER = '<!-- claude-gitlab-flow:closed -->';
 
 export function runMarker(runId: string): string {
   return `<!-- claude-gitlab-flow:run:${runId} -->`;
+}
+
+/** Posted by the service or its runner. */
+export function hasServiceMarker(body: string): boolean {
+  return body.includes(SERVICE_NOTE_MARKER);
+}
+
+/** The note's text without our markers, which are bookkeeping, not content. */
+export function withoutMarkers(body: string): string {
+  return body.replace(/<!-- claude-gitlab-flow[^>]*-->/g, '').trim();
 }
 
 export function isClosedOut(body: string): boolean {

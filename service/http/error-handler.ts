@@ -9,7 +9,7 @@ export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const status = statusOf(error);
     const message = status === 500 ? 'internal error' : (error as Error).message;
-    if (status >= 500) logger.error({ err: (error as Error)?.message, path: req.path, status }, 'request failed');
+    if (status >= 500) logger.error({ err: error, path: req.path, status }, 'request failed');
     else logger.info({ path: req.path, status, reason: message }, 'request refused');
     res.status(status).json({ error: message });
   };

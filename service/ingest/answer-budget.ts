@@ -36,7 +36,7 @@ export async function inTime<T>(
     result = await within(promise, ms);
   } catch (error) {
     await undo.failed?.();
-    log().error({ err: error instanceof Error ? error.message : String(error) }, `${what} failed`);
+    log().error({ err: error }, `${what} failed`);
     return { ok: false, reason: `${what} failed; GitLab will retry` };
   }
   if (result.settled) return { ok: true, value: result.value };

@@ -1,8 +1,8 @@
 import { threadKeyOf, type FlowRequest } from '../domain.js';
 import { noteDigest } from '../note-digest.js';
+import { hasServiceMarker } from '../tracking-note.js';
 import { ignore, invalid, type Classification, type ClassifyConfig } from './classification.js';
 import { isGitlabBotUsername } from './gitlab-bots.js';
-import { hasServiceMarker } from './marker.js';
 import { noteableOf } from './noteable.js';
 import { notePayloadSchema, parsePayload } from './schemas.js';
 import { containsTriggerPhrase } from './trigger-phrase.js';

@@ -1,13 +1,11 @@
 import type { PipelineEvent } from '../domain.js';
+import { CONTEXT_VARIABLE, EVENT_VARIABLE } from '../flow-variables.js';
 import { unescapeVariableValue } from '../gitlab/variable-escape.js';
 import { ignore, invalid, type Classification } from './classification.js';
 import { parsePayload, pipelinePayloadSchema } from './schemas.js';
 
-/** Every pipeline we trigger carries AI_FLOW_EVENT (docs/architecture.md); other pipelines are not ours to track. */
-export const OUR_PIPELINE_VARIABLE = 'AI_FLOW_EVENT';
-
 /** The only variables kept: a hook carries every pipeline variable, and the rest are none of ours to store. */
-const KEPT_VARIABLES = new Set([OUR_PIPELINE_VARIABLE, 'AI_FLOW_CONTEXT']);
+const KEPT_VARIABLES = new Set([EVENT_VARIABLE, CONTEXT_VARIABLE]);
 
 export function classifyPipeline(payload: unknown, deliveryId: string): Classification {
   const parsed = parsePayload(pipelinePayloadSchema, payload);
@@ -18,7 +16,7 @@ export function classifyPipeline(payload: unknown, deliveryId: string): Classifi
     // We sent them escaped ($ as $$); the hook shows them as stored.
     if (KEPT_VARIABLES.has(key) && typeof value === 'string') variables[key] = unescapeVariableValue(value);
   }
-  if (variables[OUR_PIPELINE_VARIABLE] === undefined) return ignore(`pipeline ${pipeline.id} was not triggered by claude-gitlab-flow (no ${OUR_PIPELINE_VARIABLE})`);
+  if (variables[EVENT_VARIABLE] === undefined) return ignore(`pipeline ${pipeline.id} was not triggered by claude-gitlab-flow (no ${EVENT_VARIABLE})`);
   const event: PipelineEvent = {
     projectId: project.id,
     projectPath: project.path_with_namespace ?? null,

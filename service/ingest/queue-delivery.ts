@@ -62,7 +62,7 @@ export async function queueDelivery(
   // A key not written (in time) only lets a later copy of this hook be queued too.
   const remembering = rememberPublished(deps.store, keys, work, deps.now()).catch((error: unknown) => {
     log().warn(
-      { err: error instanceof Error ? error.message : String(error) },
+      { err: error },
       'could not remember the delivery; a resend of it will be queued again'
     );
   });

@@ -1,5 +1,5 @@
 import type { FlowContextV1 } from '../domain.js';
-import { parseFlowContext } from './context.js';
+import { parseFlowContext } from '../flow-variables.js';
 import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 
 // Every environment variable the runner reads, in one place, as a pure function of `env`.
@@ -81,7 +81,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number, err
   return value;
 }
 
-/** `https://gitlab.example.com/api/v4` → `https://gitlab.example.com` (GitLabHttp appends /api/v4). */
+/** `https://gitlab.example.com/api/v4` → `https://gitlab.example.com` (gitbeaker appends /api/v4). */
 export function apiBaseUrl(apiV4Url: string): string | null {
   const match = /^(.*?)\/api\/v4\/?$/.exec(apiV4Url.trim());
   return match ? match[1]! : null;

@@ -1,12 +1,12 @@
 import type { FlowContextV1 } from '../domain.js';
+import { noteableOfContext } from '../flow-variables.js';
 import { GitLabApiError } from '../gitlab/errors.js';
-import { GitLabHttp, projectPath } from '../gitlab/http.js';
-import { noteableApiPath } from './context.js';
+import { noteableApiPath, noteableIid, noteableKey, type NoteableKeyFields } from '../gitlab/noteable-path.js';
+import { gitlabResources, type GitLabConnection, type GitLabResources } from '../gitlab/resources.js';
 import type { ApiCommit, ApiDiff, ApiDiscussion, ApiIssue, ApiMergeRequest, ApiSnippet } from './gitlab-types.js';
 
-// The GitLab calls the runner makes, over the shared fetch client. Paths follow the REST API v4 docs:
-// issues and merge requests by iid, snippets by id, commits by sha; notes edited through the discussion
-// they belong to.
+// The GitLab calls the runner makes, on gitbeaker's typed resources over the service's one requester
+// (one attempt, a deadline, GitLabApiError). Notes are edited through the discussion they belong to.
 
 /** What the runner knows of the issue, merge request, commit or snippet: from the API, never the context. */
 export interface NoteableDetails {
@@ -49,8 +49,13 @@ export interface RunnerGitLab {
   failedJobs(projectId: number, pipelineId: number): Promise<ApiJob[]>;
   job(projectId: number, jobId: number): Promise<(ApiJob & { pipeline: { id: number } }) | null>;
   jobTrace(projectId: number, jobId: number): Promise<string>;
-  createMergeRequest(projectId: number, request: { sourceBranch: string; targetBranch: string; title: string; description: string }): Promise<{ iid: number; webUrl: string }>;
+  createMergeRequest(
+    projectId: number,
+    request: { sourceBranch: string; targetBranch: string; title: string; description: string },
+  ): Promise<{ iid: number; webUrl: string }>;
 }
+
+type Context = Pick<FlowContextV1, 'project' | 'noteable'>;
 
 /** A 404 is an answer here (a pipeline or job another project's link named): null. */
 async function orNull<T>(request: Promise<T>): Promise<T | null> {
@@ -62,69 +67,115 @@ async function orNull<T>(request: Promise<T>): Promise<T | null> {
   }
 }
 
-export function createRunnerGitLab(http: GitLabHttp): RunnerGitLab {
-  const base = (context: Pick<FlowContextV1, 'project' | 'noteable'>) => `${projectPath(context.project.id)}${noteableApiPath(context)}`;
+function target(context: Context): NoteableKeyFields {
+  return noteableOfContext(context);
+}
+
+export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
+  const gitlab = gitlabResources(connection);
   return {
-    discussions: (context) => http.getAll<ApiDiscussion>(`${base(context)}/discussions`),
-    async noteable(context) {
-      const none = { state: null, confidential: false, mergeRequest: null };
-      switch (context.noteable.type) {
-        case 'Issue': {
-          const issue = await http.get<ApiIssue>(base(context));
-          return { ...none, description: issue.description, title: issue.title, webUrl: issue.web_url, state: issue.state, confidential: issue.confidential === true };
-        }
-        case 'MergeRequest': {
-          const mr = await http.get<ApiMergeRequest>(base(context));
-          const mergeRequest = { sourceBranch: mr.source_branch, targetBranch: mr.target_branch, sourceProjectId: mr.source_project_id, headSha: mr.sha ?? null };
-          return { ...none, description: mr.description, title: mr.title, webUrl: mr.web_url, state: mr.state, mergeRequest };
-        }
-        case 'Commit': {
-          const commit = await http.get<ApiCommit>(base(context));
-          return { ...none, description: commit.message, title: commit.title, webUrl: commit.web_url ?? null };
-        }
-        case 'Snippet': {
-          const snippet = await http.get<ApiSnippet>(base(context));
-          return { ...none, description: snippet.description, title: snippet.title, webUrl: snippet.web_url ?? null };
-        }
-      }
+    discussions: async (context) => {
+      const all = gitlab.discussions[context.noteable.type].all(context.project.id, key(context), {
+        perPage: 100,
+        maxPages: 20,
+      });
+      return (await all) as unknown as ApiDiscussion[];
     },
-    mergeRequestDiffs: (context) => http.getAll<ApiDiff>(`${base(context)}/diffs`, {}, 10),
-    async fileOnRef(projectId, path, ref) {
-      try {
-        const file = await http.get<{ content: string; encoding: string }>(`${projectPath(projectId)}/repository/files/${encodeURIComponent(path)}`, { ref });
-        return file.encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;
-      } catch (error) {
-        if (error instanceof GitLabApiError && error.status === 404) return null;
-        throw error;
-      }
+    noteable: (context) => noteableDetails(gitlab, context),
+    mergeRequestDiffs: async (context) => {
+      const diffs = gitlab.mergeRequests.allDiffs(context.project.id, noteableIid(target(context)), {
+        perPage: 100,
+        maxPages: 10,
+      });
+      return (await diffs) as unknown as ApiDiff[];
     },
-    async editTrackingNote(context, body) {
-      const noteId = context.tracking_note_id;
-      // Commits have no plain notes endpoint for edits; everything else takes either form.
-      const path = context.discussion_id ? `${base(context)}/discussions/${encodeURIComponent(context.discussion_id)}/notes/${noteId}` : `${base(context)}/notes/${noteId}`;
-      await http.request('PUT', path, { json: { body } });
-    },
+    fileOnRef: (projectId, path, ref) => fileOnRef(gitlab, projectId, path, ref),
+    editTrackingNote: (context, body) => editTrackingNote(gitlab, context, body),
     async latestPipeline(projectId, sha) {
-      const list = await http.get<ApiPipeline[]>(`${projectPath(projectId)}/pipelines`, { sha, order_by: 'id', sort: 'desc', per_page: '1' });
-      return list[0] ?? null;
+      const [latest] = await gitlab.pipelines.all(projectId, { sha, orderBy: 'id', sort: 'desc', perPage: 1, maxPages: 1 });
+      return (latest as unknown as ApiPipeline | undefined) ?? null;
     },
-    pipeline: (projectId, pipelineId) => orNull(http.get<ApiPipeline>(`${projectPath(projectId)}/pipelines/${pipelineId}`)),
-    failedJobs: (projectId, pipelineId) => http.get<ApiJob[]>(`${projectPath(projectId)}/pipelines/${pipelineId}/jobs`, { scope: 'failed', per_page: '20' }),
-    job: (projectId, jobId) => orNull(http.get<ApiJob & { pipeline: { id: number } }>(`${projectPath(projectId)}/jobs/${jobId}`)),
-    jobTrace: (projectId, jobId) => http.getText(`${projectPath(projectId)}/jobs/${jobId}/trace`),
+    pipeline: (projectId, pipelineId) => orNull(gitlab.pipelines.show(projectId, pipelineId) as unknown as Promise<ApiPipeline>),
+    failedJobs: async (projectId, pipelineId) =>
+      (await gitlab.jobs.all(projectId, { pipelineId, scope: 'failed', perPage: 20, maxPages: 1 })) as unknown as ApiJob[],
+    job: (projectId, jobId) => orNull(gitlab.jobs.show(projectId, jobId) as unknown as Promise<ApiJob & { pipeline: { id: number } }>),
+    // A log is text, whatever it looks like: never parsed as JSON.
+    jobTrace: async (projectId, jobId) => String((await gitlab.jobs.showLog(projectId, jobId)) ?? ''),
     async createMergeRequest(projectId, request) {
-      const created = (
-        await http.request<{ iid: number; web_url: string }>('POST', `${projectPath(projectId)}/merge_requests`, {
-          json: {
-            source_branch: request.sourceBranch,
-            target_branch: request.targetBranch,
-            title: request.title,
-            description: request.description,
-            remove_source_branch: true,
-          },
-        })
-      ).body;
+      const { sourceBranch, targetBranch, title, description } = request;
+      const options = { description, removeSourceBranch: true };
+      const created = await gitlab.mergeRequests.create(projectId, sourceBranch, targetBranch, title, options);
       return { iid: created.iid, webUrl: created.web_url };
     },
   };
+}
+
+async function noteableDetails(gitlab: GitLabResources, context: FlowContextV1): Promise<NoteableDetails> {
+  const none = { state: null, confidential: false, mergeRequest: null };
+  const projectId = context.project.id;
+  const noteable = target(context);
+  switch (noteable.type) {
+    case 'Issue': {
+      const issue = (await gitlab.issues.show(noteableIid(noteable), { projectId })) as unknown as ApiIssue;
+      const { description, title, web_url: webUrl, state } = issue;
+      return { ...none, description, title, webUrl, state, confidential: issue.confidential === true };
+    }
+    case 'MergeRequest': {
+      const mr = (await gitlab.mergeRequests.show(projectId, noteableIid(noteable))) as unknown as ApiMergeRequest;
+      const mergeRequest = {
+        sourceBranch: mr.source_branch,
+        targetBranch: mr.target_branch,
+        sourceProjectId: mr.source_project_id,
+        headSha: mr.sha ?? null,
+      };
+      return {
+        ...none,
+        description: mr.description,
+        title: mr.title,
+        webUrl: mr.web_url,
+        state: mr.state,
+        mergeRequest,
+      };
+    }
+    case 'Commit': {
+      const commit = (await gitlab.commits.show(projectId, String(noteableKey(noteable)))) as unknown as ApiCommit;
+      return { ...none, description: commit.message, title: commit.title, webUrl: commit.web_url ?? null };
+    }
+    case 'Snippet': {
+      const snippet = (await gitlab.snippets.show(projectId, noteableIid(noteable))) as unknown as ApiSnippet;
+      return { ...none, description: snippet.description, title: snippet.title, webUrl: snippet.web_url ?? null };
+    }
+  }
+}
+
+async function fileOnRef(
+  gitlab: GitLabResources,
+  projectId: number,
+  path: string,
+  ref: string,
+): Promise<string | null> {
+  try {
+    const file = await gitlab.files.show(projectId, path, ref);
+    return file.encoding === 'base64' ? Buffer.from(file.content, 'base64').toString('utf8') : file.content;
+  } catch (error) {
+    if (error instanceof GitLabApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function editTrackingNote(gitlab: GitLabResources, context: FlowContextV1, body: string): Promise<void> {
+  const noteId = context.tracking_note_id;
+  const { project, noteable, discussion_id: discussionId } = context;
+  if (discussionId) {
+    await gitlab.discussions[noteable.type].editNote(project.id, key(context), discussionId, noteId, { body });
+  } else if (noteable.type === 'Commit') {
+    // Commits have no notes API of their own (gitbeaker has no method): the path GitLab would take.
+    await gitlab.raw.put(`${noteableApiPath(project.id, target(context))}/notes/${noteId}`, { body: { body } });
+  } else {
+    await gitlab.notes[noteable.type].edit(project.id, key(context), noteId, { body });
+  }
+}
+
+function key(context: Context): number | string {
+  return noteableKey(target(context));
 }

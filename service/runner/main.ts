@@ -3,7 +3,6 @@ import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
-import { GitLabHttp } from '../gitlab/http.js';
 import { runClaudeProcess } from './claude-process.js';
 import { readRunnerConfig, secretValues } from './config.js';
 import { startModelGateway } from './gateway/index.js';
@@ -40,14 +39,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     log(`cannot run: ${parsed.errors.join('; ')}`);
     // Tell the thread when we know which note is ours and the context is for this very project.
     if (parsed.context && parsed.gitlab && String(parsed.context.project.id) === env.CI_PROJECT_ID) {
-      const http = new GitLabHttp({ baseUrl: parsed.gitlab.baseUrl, token: parsed.gitlab.token });
       const body = failureNote(
         { what: 'the CI job is not configured correctly.', detail: parsed.errors.join('\n'), hint: 'Check the CI/CD variables listed in docs/gitlab-setup.md of claude-gitlab-flow (step 3, CI/CD variables).' },
         null,
         { jobUrl: parsed.jobUrl, pipelineUrl: parsed.pipelineUrl },
         secretValues(env),
       );
-      await createRunnerGitLab(http)
+      await createRunnerGitLab({ baseUrl: parsed.gitlab.baseUrl, token: parsed.gitlab.token })
         .editTrackingNote(parsed.context, body)
         .catch((error: unknown) => log(`could not close the tracking note: ${error instanceof Error ? error.message : String(error)}`));
     }
@@ -68,7 +66,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return await run(
       { ...config, claudePath: resolveCommand(config.claudePath, env.PATH ?? '') },
       {
-      gitlab: createRunnerGitLab(new GitLabHttp({ baseUrl: config.gitlab.baseUrl, token: config.gitlab.token, timeoutMs: 30_000 })),
+      gitlab: createRunnerGitLab({ baseUrl: config.gitlab.baseUrl, token: config.gitlab.token, timeoutMs: 30_000 }),
       git: createGit({ repoDir: config.projectDir, serverUrl: config.gitlab.serverUrl, token: config.gitlab.token, home: gitHome, path: env.PATH ?? '/usr/bin:/bin' }),
       runClaude: runClaudeProcess,
       sandbox: createSandbox({ projectDir: config.projectDir, agentUser: config.agentUser, allowUnisolated: config.allowUnisolated, env, log }),

@@ -1,5 +1,5 @@
 import type { FlowContextV1 } from '../domain.js';
-import { GitLabApiError } from '../gitlab/errors.js';
+import { GitLabApiError, isTransient } from '../gitlab/errors.js';
 import { runAgent } from './agent-run.js';
 import { claudeFailure } from './claude-outcome.js';
 import type { ClaudeProcessOutcome } from './claude-process.js';
@@ -122,9 +122,8 @@ async function closeOut(config: RunnerConfig, deps: RunnerDeps, body: string, lo
       await deps.gitlab.editTrackingNote(config.context, body);
       return;
     } catch (error) {
-      const transient = error instanceof GitLabApiError ? error.transient : true;
       log(`closing the tracking note failed (attempt ${attempt}): ${messageOf(error)}`);
-      if (!transient || attempt >= attempts) throw error;
+      if (!isTransient(error) || attempt >= attempts) throw error;
       const wait = error instanceof GitLabApiError && error.retryAfterMs !== null ? error.retryAfterMs : 1000 * 2 ** attempt;
       await deps.sleep(Math.min(wait, 30_000));
     }

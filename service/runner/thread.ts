@@ -1,5 +1,5 @@
 import type { FlowContextV1 } from '../domain.js';
-import { SERVICE_NOTE_MARKER } from '../tracking-note.js';
+import { hasServiceMarker, withoutMarkers } from '../tracking-note.js';
 import type { ApiDiscussion, ApiNote } from './gitlab-types.js';
 
 // Which notes the prompt may show, decided from the discussions GitLab returned and nothing else. The
@@ -64,13 +64,12 @@ export function selectThread(discussions: readonly ApiDiscussion[], context: Flo
 }
 
 function toDataNote(note: ApiNote): DataNote {
-  const fromService = note.body.includes(SERVICE_NOTE_MARKER);
+  const fromService = hasServiceMarker(note.body);
   return {
     id: note.id,
     author: note.author.username,
     createdAt: note.created_at,
-    // Our own markers are bookkeeping, not content.
-    body: fromService ? note.body.replace(/<!-- claude-gitlab-flow[^>]*-->/g, '').trim() : note.body,
+    body: fromService ? withoutMarkers(note.body) : note.body,
     fromService,
   };
 }

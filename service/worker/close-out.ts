@@ -1,4 +1,5 @@
-import type { FlowContextV1, NoteableRef, PipelineEvent } from '../domain.js';
+import type { PipelineEvent } from '../domain.js';
+import { CONTEXT_VARIABLE, noteableOfContext, readFlowContext } from '../flow-variables.js';
 import type { GitLabApi } from '../gitlab/api.js';
 import { isTransient } from '../gitlab/errors.js';
 import type { Logger } from '../log.js';
@@ -12,11 +13,11 @@ import { pipelineEndedNote } from './messages.js';
 // pipeline, in this project, for the run whose tracking note it is.
 
 export async function closeOutEndedPipeline(gitlab: GitLabApi, store: CoordinationStore, event: PipelineEvent, log: Logger): Promise<void> {
-  const context = parseContext(event.variables.AI_FLOW_CONTEXT);
+  const context = readFlowContext(event.variables[CONTEXT_VARIABLE]);
   if (!context || context.discussion_id === null) return;
   const refuse = (reason: string) => log.warn({ trackingNoteId: context.tracking_note_id, reason }, 'pipeline hook not ours to close out');
   if (context.project.id !== event.projectId) return refuse(`its context names project ${context.project.id}`);
-  const noteable = noteableOf(context);
+  const noteable = noteableOfContext(context);
   try {
     const notes = await gitlab.threadNotes(context.project.id, noteable, context.discussion_id);
     const tracking = notes.find((note) => note.id === context.tracking_note_id);
@@ -32,34 +33,6 @@ export async function closeOutEndedPipeline(gitlab: GitLabApi, store: Coordinati
   } catch (error) {
     // A transient failure retries the hook; a refusal (the note or thread is gone) is only logged.
     if (isTransient(error)) throw error;
-    log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not close out the tracking note of an ended pipeline');
+    log.warn({ err: error }, 'could not close out the tracking note of an ended pipeline');
   }
-}
-
-function parseContext(raw: string | undefined): FlowContextV1 | null {
-  if (!raw) return null;
-  try {
-    const parsed = JSON.parse(raw) as FlowContextV1;
-    return parsed.version === 1 && typeof parsed.tracking_note_id === 'number' ? parsed : null;
-  } catch {
-    return null;
-  }
-}
-
-function noteableOf(context: FlowContextV1): NoteableRef {
-  return {
-    type: context.noteable.type,
-    iid: context.noteable.iid,
-    id: null,
-    title: context.noteable.title,
-    url: context.noteable.url,
-    state: context.noteable.state,
-    sourceBranch: context.noteable.source_branch,
-    targetBranch: context.noteable.target_branch,
-    sourceProjectId: context.noteable.source_project_id,
-    targetProjectId: null,
-    fork: context.noteable.fork,
-    commitSha: context.noteable.commit_sha,
-    confidential: false,
-  };
 }

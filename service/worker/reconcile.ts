@@ -1,4 +1,5 @@
 import type { FlowRequest } from '../domain.js';
+import { CONTEXT_VARIABLE, trackingNoteIdOf } from '../flow-variables.js';
 import type { GitLabApi, GitLabPipeline } from '../gitlab/api.js';
 import type { RunRecord } from '../store/types.js';
 import { runMarker } from '../tracking-note.js';
@@ -25,17 +26,7 @@ export async function findRunPipeline(gitlab: GitLabApi, run: RunRecord, ref: st
   const candidates = await gitlab.recentPipelines(run.projectId, { ref, updatedAfter });
   for (const pipeline of candidates) {
     const variables = await gitlab.pipelineVariables(run.projectId, pipeline.id);
-    if (trackingNoteIdOf(variables.AI_FLOW_CONTEXT) === run.trackingNoteId) return pipeline;
+    if (trackingNoteIdOf(variables[CONTEXT_VARIABLE]) === run.trackingNoteId) return pipeline;
   }
   return null;
-}
-
-export function trackingNoteIdOf(context: string | undefined): number | null {
-  if (!context) return null;
-  try {
-    const parsed = JSON.parse(context) as { tracking_note_id?: unknown };
-    return typeof parsed.tracking_note_id === 'number' ? parsed.tracking_note_id : null;
-  } catch {
-    return null;
-  }
 }

@@ -75,7 +75,7 @@ export function startStalledSweep(deps: StalledSweepDeps): Promise<void> {
       try {
         await sweepStalledWork(deps, intervalMs);
       } catch (error) {
-        deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'stalled-work sweep failed; next interval retries');
+        deps.logger.warn({ err: error }, 'stalled-work sweep failed; next interval retries');
       }
     }
   })();

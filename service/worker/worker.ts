@@ -11,7 +11,8 @@ import type { CoordinationStore, PendingMention, RunRecord, SlotResult } from '.
 import { TERMINAL_RUN_STATES } from '../store/types.js';
 import { describeWork } from '../queue/describe-work.js';
 import { closeOutEndedPipeline } from './close-out.js';
-import { backoffMs, chooseRef, decideAuthor, pipelineVariables, runRequest, withoutBodies, type AuthorDecision } from './decisions.js';
+import { pipelineVariables } from '../flow-variables.js';
+import { backoffMs, chooseRef, decideAuthor, runRequest, withoutBodies, type AuthorDecision } from './decisions.js';
 import { returnDailyRun, takeDailyRun } from './daily-budget.js';
 import {
   accessRefusedNote,
@@ -132,10 +133,10 @@ class Worker {
       const retryAfterMs = error instanceof GitLabApiError ? error.retryAfterMs : null;
       const reason = error instanceof Error ? error.message : String(error);
       if (!isTransient(error)) {
-        log.error({ err: reason }, 'permanent failure outside a run step; acknowledged');
+        log.error({ err: error }, 'permanent failure outside a run step; acknowledged');
         return { kind: 'ack' };
       }
-      log.warn({ err: reason, retryAfterMs }, 'transient failure; will retry');
+      log.warn({ err: error, retryAfterMs }, 'transient failure; will retry');
       return { kind: 'retry', reason, delayMs: retryAfterMs ?? backoffMs(delivery.deliveryAttempt) };
     }
   }
@@ -346,7 +347,7 @@ class Worker {
           if (isTransient(error)) throw error;
           // Nowhere to say it: the bot cannot comment here (404/403). Stop, loudly, in the log.
           await store.updateRun(runId, { state: 'failed', error: `cannot post in the thread: ${(error as Error).message}` }, clock.now(), ['claimed']);
-          log.error({ err: (error as Error).message }, 'cannot post the tracking note; check that the bot user is a project member who may comment');
+          log.error({ err: error }, 'cannot post the tracking note; check that the bot user is a project member who may comment');
           return null;
         }
       }
@@ -431,7 +432,7 @@ class Worker {
         // Not said: let a retry (or the next mention) say it.
         await store.forget(key).catch(() => undefined);
         if (isTransient(error)) throw error;
-        log.warn({ err: (error as Error).message }, 'could not tell a member below MIN_ACCESS_LEVEL who may ask');
+        log.warn({ err: error }, 'could not tell a member below MIN_ACCESS_LEVEL who may ask');
       }
     }
   }
@@ -553,7 +554,7 @@ class Worker {
     const message = error instanceof Error ? error.message : String(error);
     await store.updateRun(run.runId, { state: 'failed', error: message, mentions: withoutBodies(run.mentions) }, clock.now(), ['announced', 'waiting']);
     await store.releaseSlot(run.projectId, { runId: run.runId });
-    log.error({ err: message, ref }, 'GitLab refused the pipeline: told the thread');
+    log.error({ err: error, ref }, 'GitLab refused the pipeline: told the thread');
     const request = runRequest(run);
     if (run.trackingNoteId && run.trackingDiscussionId) {
       const { trackingNoteId, trackingDiscussionId } = run;
@@ -634,7 +635,7 @@ class Worker {
     try {
       await action();
     } catch (error) {
-      log.warn({ err: error instanceof Error ? error.message : String(error) }, `could not ${what}`);
+      log.warn({ err: error }, `could not ${what}`);
     }
   }
 }

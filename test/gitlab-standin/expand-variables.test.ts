@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RestGitLabApi } from '../../service/gitlab/api.js';
-import { GitLabHttp } from '../../service/gitlab/http.js';
+import { createGitLabApi } from '../../service/gitlab/lazy-api.js';
 import { escapeVariableValue } from '../../service/gitlab/variable-escape.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
 import { expandVariables } from '../support/gitlab-standin/pipelines/expand.js';
@@ -46,7 +45,7 @@ describe('pipeline variables through the stand-in', () => {
     const project = gitlab.addProject({ path: 'acme/app', protectedBranches: [] });
     gitlab.addMember(project.id, bot.id, AccessLevel.developer);
     gitlab.addCiVariable(project.id, 'GITLAB_TOKEN', 'glpat-project-secret');
-    const api = new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token }));
+    const api = createGitLabApi({ baseUrl: gitlab.url, token: bot.token });
     const sent = { AI_FLOW_INPUT: 'Crash in ${GITLAB_TOKEN}, $GITLAB_TOKEN and $$', AI_FLOW_CONTEXT: JSON.stringify({ title: '${GITLAB_TOKEN} $$' }) };
     const trigger = path === 'trigger API' ? gitlab.addTriggerToken(project.id, { ownerId: bot.id }) : null;
     const pipeline = trigger ? await api.triggerPipeline(project.id, 'main', sent, trigger) : await api.createPipeline(project.id, 'main', sent);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { noteDigest } from '../../service/note-digest.js';
 import type { FlowRequest } from '../../service/domain.js';
 import { classifyWebhook, type Classification, type ClassifyConfig } from '../../service/ingest/classify.js';
-import { SERVICE_NOTE_MARKER } from '../../service/ingest/marker.js';
+import { SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
 import {
   defaultDiffPosition,
   defaultDiscussionId,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SERVICE_NOTE_MARKER } from '../../service/ingest/marker.js';
+import { SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
 import { proseOf } from '../../service/ingest/markdown-prose.js';
 import { containsTriggerPhrase } from '../../service/ingest/trigger-phrase.js';
 

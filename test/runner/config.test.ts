@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_TOOLS, readRunnerConfig, secretValues } from '../../service/runner/config.js';
-import { parseFlowContext } from '../../service/runner/context.js';
+import { parseFlowContext } from '../../service/flow-variables.js';
 import { issueContext, jobEnv } from './fixtures.js';
 
 describe('parseFlowContext', () => {

@@ -1,7 +1,6 @@
 import { systemClock } from '../../service/clock.js';
 import type { FlowRequest } from '../../service/domain.js';
-import { RestGitLabApi } from '../../service/gitlab/api.js';
-import { GitLabHttp } from '../../service/gitlab/http.js';
+import { createGitLabApi } from '../../service/gitlab/lazy-api.js';
 import { classifyWebhook } from '../../service/ingest/classify.js';
 import type { WorkHandler } from '../../service/queue/types.js';
 import { MemoryQueue } from '../../service/queue/memory-queue.js';
@@ -45,7 +44,7 @@ export async function startWorkerWorld(options: { store: CoordinationStore; late
   const instance = (shutdown: AbortSignal) =>
     createWorker({
       store: options.store,
-      gitlab: new RestGitLabApi(new GitLabHttp({ baseUrl: gitlab.url, token: bot.token })),
+      gitlab: createGitLabApi({ baseUrl: gitlab.url, token: bot.token }),
       config: {
         gitlabUrl: gitlab.url,
         triggerToken: null,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FlowRequest } from '../../service/domain.js';
 import { classifyWebhook } from '../../service/ingest/classify.js';
-import { backoffMs, chooseRef, decideAuthor, pipelineVariables } from '../../service/worker/decisions.js';
+import { pipelineVariables } from '../../service/flow-variables.js';
+import { backoffMs, chooseRef, decideAuthor } from '../../service/worker/decisions.js';
 import { diffNoteOnMergeRequestPayload, noteOnCommitPayload, noteOnIssuePayload, noteOnMergeRequestPayload, noteOnSnippetPayload } from '../support/payloads.js';
 
 // The worker's pure decisions, on requests classified from GitLab's own payloads.

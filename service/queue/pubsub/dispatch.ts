@@ -44,7 +44,7 @@ async function deadLetter(raw: RawDelivery, reason: string, policy: DispatchPoli
     return 'ack';
   } catch (error) {
     // Not stored anywhere yet: leave it to Pub/Sub (redelivery, or the subscription's own policy).
-    policy.logger.error({ messageId: raw.messageId, reason, err: (error as Error).message }, 'could not dead-letter a message; leaving it for redelivery');
+    policy.logger.error({ messageId: raw.messageId, reason, err: error }, 'could not dead-letter a message; leaving it for redelivery');
     return 'nack';
   }
 }

@@ -156,7 +156,7 @@ export class PubSubQueue implements WorkQueue {
     this.subscription = subscription;
     subscription.on('message', (message: Message) => this.onMessage(message));
     subscription.on('error', (error: Error & { code?: number }) => {
-      this.logger.error({ subscription: name, code: error.code, err: error.message }, `Pub/Sub streaming pull failed${advice(error.code)}`);
+      this.logger.error({ subscription: name, code: error.code, err: error }, `Pub/Sub streaming pull failed${advice(error.code)}`);
     });
     // The client closes the subscriber after a non-retryable stream error: open it again, backing off,
     // unless we are the ones stopping it.
