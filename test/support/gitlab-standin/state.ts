@@ -19,6 +19,7 @@ const FIRST_ID = {
   trigger: 1,
   webhook: 1,
   token: 1,
+  accessToken: 1,
   discussion: 1,
   commit: 1,
 } as const;
@@ -38,6 +39,8 @@ export class State {
   readonly pipelines = new Map<number, Pipeline>();
   readonly triggers = new Map<string, TriggerToken>();
   readonly webhooks: Webhook[] = [];
+  /** What `include: remote:` URLs answer (the stand-in fetches nothing from the network). */
+  readonly remoteFiles = new Map<string, string>();
   /** Set once the server listens; entities build web URLs from it. */
   baseUrl = 'http://127.0.0.1';
   /** Told about every comment written or edited (the stand-in sends Note Hooks from here). */
