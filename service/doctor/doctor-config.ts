@@ -14,7 +14,10 @@ export function readDoctorConfig(env: Record<string, string | undefined>): { con
   const config = parseConfig(hasSecret ? env : { ...env, GITLAB_WEBHOOK_SECRET: PLACEHOLDER_SECRET });
   const result = hasSecret
     ? pass('config', 'the configuration is valid (the same rules as the service)')
-    : warn('config', 'the configuration is valid, but GITLAB_WEBHOOK_SECRET is not set here: doctor does not need it, the service does',
-      'set GITLAB_WEBHOOK_SECRET (or GITLAB_WEBHOOK_SECRETS) wherever the service runs');
+    : warn(
+        'config',
+        'the configuration is valid, but GITLAB_WEBHOOK_SECRET is not set here: doctor does not need it, the service does',
+        'set GITLAB_WEBHOOK_SECRET (or GITLAB_WEBHOOK_SECRETS) wherever the service runs',
+      );
   return { config, result };
 }

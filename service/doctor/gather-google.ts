@@ -13,7 +13,9 @@ const NOT_FOUND = 5;
 async function probe<T>(run: () => Promise<T>): Promise<Probe<T>> {
   try {
     const result = await within(run(), PROBE_MS);
-    return result.settled ? { ok: true, value: result.value } : { ok: false, error: `no answer within ${PROBE_MS / 1000} s` };
+    return result.settled
+      ? { ok: true, value: result.value }
+      : { ok: false, error: `no answer within ${PROBE_MS / 1000} s` };
   } catch (error) {
     const err = error as { code?: number; details?: string; message?: string };
     return { ok: false, error: err.details || err.message || String(error) };

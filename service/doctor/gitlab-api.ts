@@ -30,7 +30,11 @@ const MAX_PAGES = 20;
 export function gitlabApi(options: GitLabApiOptions): GitLabApi {
   const apiBase = `${options.baseUrl.replace(/\/+$/, '')}/api/v4`;
   const fetchFn = options.fetch ?? fetch;
-  const call = async <T>(method: string, path: string, init: { query?: Record<string, string>; form?: Record<string, string>; anonymous?: boolean }) => {
+  const call = async <T>(
+    method: string,
+    path: string,
+    init: { query?: Record<string, string>; form?: Record<string, string>; anonymous?: boolean },
+  ) => {
     const url = new URL(apiBase + path);
     for (const [key, value] of Object.entries(init.query ?? {})) url.searchParams.set(key, value);
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -45,7 +49,14 @@ export function gitlabApi(options: GitLabApiOptions): GitLabApi {
       });
       return { reply: await toReply<T>(response), nextPage: response.headers.get('x-next-page') ?? '' };
     } catch (error) {
-      return { reply: { status: 0, body: null, error: describeNetworkError(error, options.timeoutMs ?? 10_000) } as ApiReply<T>, nextPage: '' };
+      return {
+        reply: {
+          status: 0,
+          body: null,
+          error: describeNetworkError(error, options.timeoutMs ?? 10_000),
+        } as ApiReply<T>,
+        nextPage: '',
+      };
     }
   };
   return {
@@ -81,10 +92,20 @@ async function toReply<T>(response: Response): Promise<ApiReply<T>> {
     body = text ? JSON.parse(text) : null;
   } catch {
     // Not JSON: a proxy's or a login page's answer, which says GITLAB_URL is not GitLab's API.
-    return { status: response.status, body: null, error: `not a JSON answer (${response.headers.get('content-type') ?? 'no content type'})` };
+    return {
+      status: response.status,
+      body: null,
+      error: `not a JSON answer (${response.headers.get('content-type') ?? 'no content type'})`,
+    };
   }
   if (response.ok) return { status: response.status, body: body as T, error: null };
-  return { status: response.status, body: body as T, error: `${response.status} ${gitlabMessage(body)}` };
+  const message = gitlabMessage(body);
+  // GitLab's messages often start with the status already ("404 Project Not Found").
+  return {
+    status: response.status,
+    body: body as T,
+    error: message.startsWith(String(response.status)) ? message : `${response.status} ${message}`,
+  };
 }
 
 /** GitLab's error bodies: {"message": ...}, {"error": ...} or the OAuth {"error_description": ...}. */

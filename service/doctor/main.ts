@@ -12,7 +12,11 @@ export interface DoctorIo extends DoctorDeps {
   write: (text: string) => void;
 }
 
-export async function doctorMain(argv: readonly string[], env: Record<string, string | undefined>, io: DoctorIo): Promise<number> {
+export async function doctorMain(
+  argv: readonly string[],
+  env: Record<string, string | undefined>,
+  io: DoctorIo,
+): Promise<number> {
   const options = parseDoctorArgs(argv);
   if ('error' in options) {
     io.write(`claude-gitlab-flow doctor: ${options.error}\n${DOCTOR_USAGE}\n`);
@@ -28,7 +32,9 @@ export async function doctorMain(argv: readonly string[], env: Record<string, st
     results = [result, ...(await runDoctor(config, options, io))];
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    results = [fail('config', error.message, 'set or correct the variables named above, as for `serve` (README, Configuration)')];
+    results = [
+      fail('config', error.message, 'set or correct the variables named above, as for `serve` (README, Configuration)'),
+    ];
   }
   io.write(options.json ? renderJson(results) : renderText(results));
   return exitCodeOf(results);

@@ -14,9 +14,19 @@ export interface CheckResult {
 
 export const pass = (check: string, message: string): CheckResult => ({ check, status: 'pass', message });
 
-export const warn = (check: string, message: string, fix: string): CheckResult => ({ check, status: 'warn', message, fix });
+export const warn = (check: string, message: string, fix: string): CheckResult => ({
+  check,
+  status: 'warn',
+  message,
+  fix,
+});
 
-export const fail = (check: string, message: string, fix: string): CheckResult => ({ check, status: 'fail', message, fix });
+export const fail = (check: string, message: string, fix: string): CheckResult => ({
+  check,
+  status: 'fail',
+  message,
+  fix,
+});
 
 /** Non-zero on any ✘: warnings alone leave a working set-up. */
 export function exitCodeOf(results: readonly CheckResult[]): number {

@@ -44,15 +44,25 @@ export function projectsToCheck(config: Config, options: DoctorOptions): Project
   return targets;
 }
 
-async function runGitLab(api: GitLabApi, config: Config, options: DoctorOptions, ctx: DoctorContext): Promise<CheckResult[]> {
+async function runGitLab(
+  api: GitLabApi,
+  config: Config,
+  options: DoctorOptions,
+  ctx: DoctorContext,
+): Promise<CheckResult[]> {
   const instance = await gatherInstance(api);
   const { results, usable } = checkInstance(instance, ctx);
   if (!usable) return results;
   const bot = instance.user.body as GitLabUser;
   const targets = projectsToCheck(config, options);
   if (targets.length === 0) {
-    results.push(warn('projects', 'no project to check: ALLOWED_PROJECTS is empty (the service serves every project)',
-      'pass --project <id|path> for each project the bot should answer in'));
+    results.push(
+      warn(
+        'projects',
+        'no project to check: ALLOWED_PROJECTS is empty (the service serves every project)',
+        'pass --project <id|path> for each project the bot should answer in',
+      ),
+    );
   }
   // One project at a time: a long list should not look like a burst to GitLab's rate limit.
   for (const target of targets) {

@@ -22,14 +22,28 @@ describe('GET /version and GET /personal_access_tokens/self', () => {
   it('tells the version', async () => {
     const reply = await client(w.gitlab, w.dev.token).get('/version');
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), revision: expect.any(String) });
+    expect(reply.body).toMatchObject({
+      version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      revision: expect.any(String),
+    });
   });
 
   it('describes the token used, with its scopes and expiry date, never its value', async () => {
-    const token = w.gitlab.addToken(w.bot.id, { name: 'ci', scopes: ['api', 'write_repository'], expiresAt: new Date('2099-01-31T00:00:00Z') });
+    const token = w.gitlab.addToken(w.bot.id, {
+      name: 'ci',
+      scopes: ['api', 'write_repository'],
+      expiresAt: new Date('2099-01-31T00:00:00Z'),
+    });
     const reply = await client(w.gitlab, token).get('/personal_access_tokens/self');
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ name: 'ci', scopes: ['api', 'write_repository'], user_id: w.bot.id, active: true, revoked: false, expires_at: '2099-01-31' });
+    expect(reply.body).toMatchObject({
+      name: 'ci',
+      scopes: ['api', 'write_repository'],
+      user_id: w.bot.id,
+      active: true,
+      revoked: false,
+      expires_at: '2099-01-31',
+    });
     expect(reply.text).not.toContain(token);
   });
 
@@ -43,15 +57,27 @@ describe('GET /version and GET /personal_access_tokens/self', () => {
 
 describe('GET /projects/:id/hooks and /variables', () => {
   it('list for a Maintainer, with the event flags and SSL verification', async () => {
-    w.gitlab.registerWebhook(w.project.id, { url: 'https://svc.example/webhooks/gitlab', token: 's', noteEvents: true, enableSslVerification: false });
+    w.gitlab.registerWebhook(w.project.id, {
+      url: 'https://svc.example/webhooks/gitlab',
+      token: 's',
+      noteEvents: true,
+      enableSslVerification: false,
+    });
     w.gitlab.addCiVariable(w.project.id, 'ANTHROPIC_API_KEY', 'sk-secret');
     const hooks = await client(w.gitlab, w.bot.token).get(`/projects/${w.project.id}/hooks`);
     expect(hooks.status).toBe(200);
-    expect(hooks.body).toEqual([expect.objectContaining({
-      url: 'https://svc.example/webhooks/gitlab', note_events: true, pipeline_events: true, enable_ssl_verification: false,
-    })]);
+    expect(hooks.body).toEqual([
+      expect.objectContaining({
+        url: 'https://svc.example/webhooks/gitlab',
+        note_events: true,
+        pipeline_events: true,
+        enable_ssl_verification: false,
+      }),
+    ]);
     expect(hooks.text).not.toContain('"token"');
-    const variables = await client(w.gitlab, w.bot.token).get(`/projects/${encodeURIComponent('group/project')}/variables`);
+    const variables = await client(w.gitlab, w.bot.token).get(
+      `/projects/${encodeURIComponent('group/project')}/variables`,
+    );
     expect(variables.body).toEqual([expect.objectContaining({ key: 'ANTHROPIC_API_KEY', variable_type: 'env_var' })]);
     expect(variables.headers.get('x-total')).toBe('1');
   });
@@ -72,8 +98,14 @@ describe('GET /projects/:id/ci/lint', () => {
   const template = 'https://gitlab.example/cgf/-/raw/v1/templates/claude-api.gitlab-ci.yml';
 
   it('merges a remote include under the including file, which wins', async () => {
-    w.gitlab.addRemoteFile(template, 'claude-gitlab-flow:\n  stage: test\n  script: [run]\n  variables: { A: "1", B: "1" }\n');
-    w.gitlab.setCiConfig(w.project.id, `include:\n  - remote: '${template}'\nclaude-gitlab-flow:\n  variables: { B: "2" }\n`);
+    w.gitlab.addRemoteFile(
+      template,
+      'claude-gitlab-flow:\n  stage: test\n  script: [run]\n  variables: { A: "1", B: "1" }\n',
+    );
+    w.gitlab.setCiConfig(
+      w.project.id,
+      `include:\n  - remote: '${template}'\nclaude-gitlab-flow:\n  variables: { B: "2" }\n`,
+    );
     const reply = await client(w.gitlab, w.dev.token).get(`/projects/${w.project.id}/ci/lint?content_ref=main`);
     expect(reply.status).toBe(200);
     expect(reply.body).toMatchObject({ valid: true, errors: [], warnings: [] });
@@ -87,7 +119,9 @@ describe('GET /projects/:id/ci/lint', () => {
     w.gitlab.setCiConfig(w.project.id, `include: '${template}'\n`);
     const missing = await client(w.gitlab, w.dev.token).get(`/projects/${w.project.id}/ci/lint`);
     expect(missing.body).toMatchObject({ valid: false, merged_yaml: null });
-    expect(missing.body.errors).toEqual([`Remote file \`${template}\` could not be fetched because of HTTP code \`404\` error!`]);
+    expect(missing.body.errors).toEqual([
+      `Remote file \`${template}\` could not be fetched because of HTTP code \`404\` error!`,
+    ]);
     const none = await client(w.gitlab, w.dev.token).get(`/projects/${w.project.id}/ci/lint?content_ref=feature`);
     expect(none.body).toMatchObject({ valid: false, errors: ['Please provide content of .gitlab-ci.yml'] });
     w.gitlab.setCiConfig(w.project.id, '- just\n- a list\n');
@@ -96,7 +130,9 @@ describe('GET /projects/:id/ci/lint', () => {
   });
 
   it('is 404 for an unknown ref, 403 for a Guest of a private project, 404 for a non-member', async () => {
-    expect((await client(w.gitlab, w.dev.token).get(`/projects/${w.project.id}/ci/lint?content_ref=nope`)).body).toEqual({ message: '404 Commit Not Found' });
+    expect(
+      (await client(w.gitlab, w.dev.token).get(`/projects/${w.project.id}/ci/lint?content_ref=nope`)).body,
+    ).toEqual({ message: '404 Commit Not Found' });
     expect((await client(w.gitlab, w.guest.token).get(`/projects/${w.project.id}/ci/lint`)).status).toBe(403);
     expect((await client(w.gitlab, w.outsider.token).get(`/projects/${w.project.id}/ci/lint`)).status).toBe(404);
     w.gitlab.addMember(w.project.id, w.guest.id, AccessLevel.reporter);

@@ -17,7 +17,7 @@ export interface IncludedTemplate {
 
 const INCLUDE_FIX = (branch: string) =>
   `add to .gitlab-ci.yml on ${branch}: include: - remote: 'https://gitlab.com/<group>/claude-gitlab-flow/-/raw/<release>/templates/` +
-  'claude-api.gitlab-ci.yml\' (or claude-vertex / claude-bedrock; see the template\'s header)';
+  "claude-api.gitlab-ci.yml' (or claude-vertex / claude-bedrock; see the template's header)";
 
 function variableNames(value: unknown): string[] {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : [];
@@ -30,7 +30,11 @@ export function includedTemplate(mergedYaml: string): IncludedTemplate | null {
   if (!job || typeof job !== 'object') return null;
   const jobVariables = (job.variables ?? {}) as Record<string, unknown>;
   const on = (name: string) => String(jobVariables[name] ?? '') === '1';
-  const provider: Provider = on('CLAUDE_CODE_USE_VERTEX') ? 'vertex' : on('CLAUDE_CODE_USE_BEDROCK') ? 'bedrock' : 'claude-api';
+  const provider: Provider = on('CLAUDE_CODE_USE_VERTEX')
+    ? 'vertex'
+    : on('CLAUDE_CODE_USE_BEDROCK')
+    ? 'bedrock'
+    : 'claude-api';
   return { provider, yamlVariables: [...variableNames(doc?.variables), ...variableNames(job.variables)] };
 }
 
@@ -38,18 +42,39 @@ export function checkCiTemplate(facts: ProjectFacts): { result: CheckResult; tem
   const id = 'project.ci-template';
   const name = facts.project.body?.path_with_namespace ?? facts.given;
   const branch = facts.project.body?.default_branch;
-  if (!branch) return { result: fail(id, `${name} has no default branch (an empty repository)`, INCLUDE_FIX('the default branch')), template: null };
+  if (!branch)
+    return {
+      result: fail(id, `${name} has no default branch (an empty repository)`, INCLUDE_FIX('the default branch')),
+      template: null,
+    };
   const lint = facts.lint;
   if (!lint || lint.status !== 200 || !lint.body) {
-    return { result: warn(id, `cannot read ${name}'s CI configuration (${lint?.error})`, `check by hand: ${INCLUDE_FIX(branch)}`), template: null };
+    return {
+      result: warn(
+        id,
+        `cannot read ${name}'s CI configuration (${lint?.error})`,
+        `check by hand: ${INCLUDE_FIX(branch)}`,
+      ),
+      template: null,
+    };
   }
   const invalid = invalidConfig(lint.body, name, branch);
   if (invalid) return { result: invalid, template: null };
   const template = includedTemplate(lint.body.merged_yaml ?? '');
   if (!template) {
-    return { result: fail(id, `the CI configuration of ${name}@${branch} has no ${TEMPLATE_JOB} job: no template is included`, INCLUDE_FIX(branch)), template };
+    return {
+      result: fail(
+        id,
+        `the CI configuration of ${name}@${branch} has no ${TEMPLATE_JOB} job: no template is included`,
+        INCLUDE_FIX(branch),
+      ),
+      template,
+    };
   }
-  return { result: pass(id, `${name}@${branch} includes the ${template.provider} template (job ${TEMPLATE_JOB})`), template };
+  return {
+    result: pass(id, `${name}@${branch} includes the ${template.provider} template (job ${TEMPLATE_JOB})`),
+    template,
+  };
 }
 
 function invalidConfig(lint: LintResult, name: string, branch: string): CheckResult | null {
@@ -58,6 +83,9 @@ function invalidConfig(lint: LintResult, name: string, branch: string): CheckRes
   if (lint.errors.some((error) => error.includes('Please provide content of .gitlab-ci.yml'))) {
     return fail(id, `${name}@${branch} has no .gitlab-ci.yml`, INCLUDE_FIX(branch));
   }
-  return fail(id, `the CI configuration of ${name}@${branch} is invalid: ${lint.errors.join('; ')}`,
-    `fix .gitlab-ci.yml on ${branch} (Build > Pipeline editor shows the same errors)`);
+  return fail(
+    id,
+    `the CI configuration of ${name}@${branch} is invalid: ${lint.errors.join('; ')}`,
+    `fix .gitlab-ci.yml on ${branch} (Build > Pipeline editor shows the same errors)`,
+  );
 }

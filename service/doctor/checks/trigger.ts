@@ -25,13 +25,27 @@ export function checkTrigger(facts: ProjectFacts): CheckResult | null {
   const probe = facts.trigger;
   if (!probe) return null;
   const name = facts.project.body?.path_with_namespace ?? facts.given;
-  if (probe.status === 404) return fail(id, `GITLAB_TRIGGER_TOKEN is not a trigger token of ${name} (GitLab answers 404)`, NEW_TRIGGER(name));
+  if (probe.status === 404)
+    return fail(id, `GITLAB_TRIGGER_TOKEN is not a trigger token of ${name} (GitLab answers 404)`, NEW_TRIGGER(name));
   const errors = errorsOf(probe.body);
-  if (probe.status === 400 && errors.includes('Reference not found')) return pass(id, `GITLAB_TRIGGER_TOKEN is a trigger token of ${name}`);
+  if (probe.status === 400 && errors.includes('Reference not found'))
+    return pass(id, `GITLAB_TRIGGER_TOKEN is a trigger token of ${name}`);
   if (probe.status === 400 && /permission/i.test(errors)) {
-    return fail(id, `GITLAB_TRIGGER_TOKEN is ${name}'s, but its owner may not run pipelines (${errors})`,
-      `give the token's owner the Developer role (Maintainer for a protected default branch), or: ${NEW_TRIGGER(name)}`);
+    return fail(
+      id,
+      `GITLAB_TRIGGER_TOKEN is ${name}'s, but its owner may not run pipelines (${errors})`,
+      `give the token's owner the Developer role (Maintainer for a protected default branch), or: ${NEW_TRIGGER(name)}`,
+    );
   }
-  if (probe.status === 201) return warn(id, `the probe of GITLAB_TRIGGER_TOKEN started a pipeline on ${PROBE_REF} in ${name}`, 'cancel that pipeline');
-  return warn(id, `cannot tell whether GITLAB_TRIGGER_TOKEN works in ${name} (${probe.error ?? errors})`, 'run doctor again');
+  if (probe.status === 201)
+    return warn(
+      id,
+      `the probe of GITLAB_TRIGGER_TOKEN started a pipeline on ${PROBE_REF} in ${name}`,
+      'cancel that pipeline',
+    );
+  return warn(
+    id,
+    `cannot tell whether GITLAB_TRIGGER_TOKEN works in ${name} (${probe.error ?? errors})`,
+    'run doctor again',
+  );
 }

@@ -22,17 +22,31 @@ export function checkVariables(facts: ProjectFacts, template: IncludedTemplate):
   const variables = facts.variables;
   if (variables?.status === 403) {
     const role = facts.member?.body ? roleName(facts.member.body.access_level) : 'not a Maintainer';
-    return warn(id, `cannot list ${name}'s CI/CD variables: GET /projects/:id/variables needs Maintainer and the bot is ${role}`,
-      `check by hand in ${where}: ${needed.join(', ')}`);
+    return warn(
+      id,
+      `cannot list ${name}'s CI/CD variables: GET /projects/:id/variables needs Maintainer and the bot is ${role}`,
+      `check by hand in ${where}: ${needed.join(', ')}`,
+    );
   }
   if (!variables || variables.status !== 200 || !variables.body) {
-    return warn(id, `cannot list ${name}'s CI/CD variables (${variables?.error})`, `check by hand in ${where}: ${needed.join(', ')}`);
+    return warn(
+      id,
+      `cannot list ${name}'s CI/CD variables (${variables?.error})`,
+      `check by hand in ${where}: ${needed.join(', ')}`,
+    );
   }
   const present = new Set(variables.body.map((variable) => variable.key));
   const missing = needed.filter((key) => !present.has(key));
   if (missing.length > 0) {
-    return fail(id, `${name} lacks the CI/CD variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the ${template.provider} template needs them)`,
-      `in ${where}: add ${missing.join(', ')} (masked when secret); a group's variables also count, but doctor sees only the project's`);
+    return fail(
+      id,
+      `${name} lacks the CI/CD variable${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the ${
+        template.provider
+      } template needs them)`,
+      `in ${where}: add ${missing.join(
+        ', ',
+      )} (masked when secret); a group's variables also count, but doctor sees only the project's`,
+    );
   }
   return pass(id, `${name} has the CI/CD variables the ${template.provider} template needs (${needed.join(', ')})`);
 }

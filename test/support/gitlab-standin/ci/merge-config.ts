@@ -18,7 +18,8 @@ type Hash = Record<string, unknown>;
 const MAX_DEPTH = 100;
 
 export async function mergeConfig(content: string | undefined, sources: MergeSources): Promise<MergeResult> {
-  if (content === undefined || content.trim() === '') return { valid: false, errors: ['Please provide content of .gitlab-ci.yml'] };
+  if (content === undefined || content.trim() === '')
+    return { valid: false, errors: ['Please provide content of .gitlab-ci.yml'] };
   const errors: string[] = [];
   const merged = await expand(content, sources, errors, 0);
   return errors.length > 0 || !merged ? { valid: false, errors } : { valid: true, merged };
@@ -68,7 +69,8 @@ async function fetchInclude(entry: unknown, sources: MergeSources, errors: strin
   if (isHash(spec) && typeof spec.remote === 'string') {
     const text = sources.remote(spec.remote);
     // What GitLab says when the URL answers 404 (lib/gitlab/ci/config/external/file/remote.rb).
-    if (text === undefined) errors.push(`Remote file \`${spec.remote}\` could not be fetched because of HTTP code \`404\` error!`);
+    if (text === undefined)
+      errors.push(`Remote file \`${spec.remote}\` could not be fetched because of HTTP code \`404\` error!`);
     return text;
   }
   if (isHash(spec) && typeof spec.local === 'string') {

@@ -37,9 +37,12 @@ export function registerCiLintRoutes(router: Router): void {
       local: (path) => readFile(project, ref, commit, path),
     });
     // lib/api/entities/ci/lint/result.rb
-    return json(200, result.valid
-      ? { valid: true, errors: [], warnings: [], merged_yaml: mergedYaml(result.merged), includes: [] }
-      : { valid: false, errors: result.errors, warnings: [], merged_yaml: null, includes: null });
+    return json(
+      200,
+      result.valid
+        ? { valid: true, errors: [], warnings: [], merged_yaml: mergedYaml(result.merged), includes: [] }
+        : { valid: false, errors: result.errors, warnings: [], merged_yaml: null, includes: null },
+    );
   });
 }
 

@@ -27,7 +27,11 @@ export function registerProjectSettingsRoutes(router: Router): void {
     const project = maintainedProject(ctx);
     const variables = [...project.ciVariables.entries()];
     const page = paginate(variables, ctx.params, ctx.url);
-    return json(200, page.items.map(([key, value]) => variableEntity(key, value)), page.headers);
+    return json(
+      200,
+      page.items.map(([key, value]) => variableEntity(key, value)),
+      page.headers,
+    );
   });
 }
 
