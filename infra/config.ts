@@ -200,6 +200,16 @@ const schema = z
       })
       .prefault({})
       .refine((s) => s.minInstances <= s.maxInstances, { message: 'minInstances must not exceed maxInstances' }),
+    // Where the service's alert policies notify (docs/operations.md); no channel: incidents show in the console only.
+    alerts: z
+      .strictObject({
+        notificationChannels: z
+          .array(z.string().regex(/^projects\/[^/]+\/notificationChannels\/[^/]+$/, 'must be projects/<project>/notificationChannels/<id>'))
+          .default([]),
+        emails: z.array(z.email('must be an e-mail address')).default([]),
+        webhook503PerFiveMinutes: count(0, 100_000).default(5),
+      })
+      .prefault({}),
     stateBucket: z.string().min(3).nullish(),
     enableApis: z.boolean().default(true),
   });
@@ -210,6 +220,7 @@ export interface InfraConfig {
   project: Parsed['project'];
   gitlab: Omit<Parsed['gitlab'], 'jwks'> & { jwksJson?: string };
   wif: Parsed['wif'];
+  alerts: Parsed['alerts'];
   service: Omit<Parsed['service'], 'image' | 'firestoreLocation'> & { image?: string; firestoreLocation: string };
   stateBucket?: string;
   enableApis: boolean;
@@ -228,13 +239,14 @@ export function parseConfig(raw: unknown): InfraConfig {
       }),
     );
   }
-  const { project, gitlab, wif, service, stateBucket, enableApis } = result.data;
+  const { project, gitlab, wif, alerts, service, stateBucket, enableApis } = result.data;
   const { jwks: jwksJson, ...gitlabRest } = gitlab;
   const { image, firestoreLocation, ...serviceRest } = service;
   return {
     project,
     gitlab: { ...gitlabRest, ...(jwksJson ? { jwksJson } : {}) },
     wif,
+    alerts,
     service: { ...serviceRest, ...(image ? { image } : {}), firestoreLocation: firestoreLocation ?? project.region },
     ...(stateBucket ? { stateBucket } : {}),
     enableApis,

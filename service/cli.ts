@@ -1,16 +1,20 @@
 import { ConfigError, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 
-// The one entry point: `serve` runs the webhook service, `run` the in-job runner. The only place that
-// reads process.env wholesale and calls process.exit.
+// The one entry point: `serve` runs the webhook service, `run` the in-job runner, `doctor` checks the
+// set-up. The only place that reads process.env wholesale and calls process.exit.
 
-const USAGE = 'usage: claude-gitlab-flow <serve|run>';
+const USAGE = 'usage: claude-gitlab-flow <serve|run|doctor>';
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
   if (command === 'run') {
     const runner = await import('./runner/main.js');
     return runner.main(argv.slice(1), process.env);
+  }
+  if (command === 'doctor') {
+    const { doctorMain } = await import('./doctor/main.js');
+    return doctorMain(argv.slice(1), process.env, { write: (text) => process.stdout.write(text) });
   }
   if (command !== 'serve') {
     process.stderr.write(`${USAGE}\n`);

@@ -3,13 +3,15 @@ import { TerraformOutput } from 'cdktf';
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import type { InfraConfig } from '../config.js';
+import { ServiceAlerts } from '../constructs/alerts.js';
 import { CloudRunService } from '../constructs/cloud-run-service.js';
 import { FirestoreStore } from '../constructs/firestore-store.js';
 import { ServiceSecrets } from '../constructs/service-secrets.js';
 import { WorkQueue } from '../constructs/work-queue.js';
 import { GoogleStack } from './google-stack.js';
 
-export type ServiceStackConfig = Pick<InfraConfig, 'project' | 'gitlab' | 'service' | 'stateBucket' | 'enableApis'>;
+export type ServiceStackConfig = Pick<InfraConfig, 'project' | 'gitlab' | 'service' | 'stateBucket' | 'enableApis'> &
+  Partial<Pick<InfraConfig, 'alerts'>>;
 
 export const WEBHOOK_PATH = '/webhooks/gitlab';
 export const PUSH_PATH = '/pubsub/push';
@@ -24,7 +26,7 @@ export function deterministicServiceUrl(name: string, projectNumber: string, reg
 // subscription: a first deploy creates the registry and secrets the service needs before it can start.
 export class ServiceStack extends GoogleStack {
   constructor(scope: Construct, id: string, config: ServiceStackConfig) {
-    const { project, gitlab, service, stateBucket, enableApis } = config;
+    const { project, gitlab, service, stateBucket, enableApis, alerts } = config;
     super(scope, id, {
       project,
       stateBucket,
@@ -36,6 +38,8 @@ export class ServiceStack extends GoogleStack {
         'secretmanager.googleapis.com',
         'firestore.googleapis.com',
         'iam.googleapis.com',
+        'logging.googleapis.com',
+        'monitoring.googleapis.com',
       ],
     });
     const dependsOn = this.apis;
@@ -85,6 +89,16 @@ export class ServiceStack extends GoogleStack {
       location: service.firestoreLocation,
       deletionProtection: service.deletionProtection,
       user: runtime.member,
+      dependsOn,
+    });
+
+    // Counted from the service's logs, so they can exist before the service does.
+    new ServiceAlerts(this, 'alerts', {
+      serviceName: service.name,
+      deadLetterSubscription: queue.deadLetterSubscription.name,
+      notificationChannels: alerts?.notificationChannels,
+      emails: alerts?.emails,
+      webhook503PerFiveMinutes: alerts?.webhook503PerFiveMinutes,
       dependsOn,
     });
 

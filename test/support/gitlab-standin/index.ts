@@ -43,6 +43,9 @@
  * - Ids come from separate ranges (issues 1001+, MRs 2001+, notes 5001+, pipelines 9001+), so an id
  *   passed where an iid belongs is a 404.
  * - Note authors (UserBasic) carry no `bot` field: ask GET /users/:id.
+ * - Webhooks (`GET /projects/:id/hooks`) and CI/CD variables need Maintainer (403 below). The CI lint API
+ *   reads `setCiConfig(projectId, yaml)` and resolves `include: remote:` from `addRemoteFile(url, text)`
+ *   only; other include kinds throw.
  * - Only JSON and application/x-www-form-urlencoded bodies are read (with Rack's nested keys:
  *   `variables[K]=v`, `variables[][key]=K`); multipart bodies are not.
  */

@@ -42,11 +42,28 @@ export function addUser(state: State, input: NewUser): { id: number; username: s
   return { id, username: input.username, token };
 }
 
-export function addToken(state: State, userId: number, input: { token?: string; scopes?: string[]; expiresAt?: Date } = {}): string {
+export interface NewToken {
+  token?: string;
+  name?: string;
+  scopes?: string[];
+  expiresAt?: Date;
+}
+
+export function addToken(state: State, userId: number, input: NewToken = {}): string {
   state.user(userId);
   const token = input.token ?? state.newPersonalToken();
   if (state.tokens.has(token)) throw new Error('stand-in: token already exists');
-  state.tokens.set(token, { token, userId, scopes: input.scopes ?? ['api'], revoked: false, expiresAt: input.expiresAt ?? null });
+  const id = state.nextId('accessToken');
+  state.tokens.set(token, {
+    id,
+    name: input.name ?? `token-${id}`,
+    token,
+    userId,
+    scopes: input.scopes ?? ['api'],
+    revoked: false,
+    expiresAt: input.expiresAt ?? null,
+    createdAt: state.now(),
+  });
   return token;
 }
 
@@ -96,6 +113,7 @@ export function addProject(state: State, input: NewProject): ProjectInfo {
     ],
     members: new Map(),
     hasCiConfig: input.hasCiConfig ?? true,
+    ciConfigs: new Map<string, string>(),
     ciVariables: new Map(),
     forkedFromProjectId: input.forkedFromProjectId ?? null,
     createdAt: now,

@@ -9,6 +9,9 @@ import { DEFAULT_EMOJI_NAMES } from './ops/emoji.js';
 import { PipelineLifecycle, type PipelineAutomation, type PipelineListener } from './pipelines/lifecycle.js';
 import { GITLAB_COM_VARIABLE_LIMITS, type VariableLimits } from './pipelines/variables.js';
 import { registerAwardEmojiRoutes } from './routes/award-emoji.js';
+import { registerCiLintRoutes } from './routes/ci-lint.js';
+import { registerInstanceRoutes } from './routes/instance.js';
+import { registerProjectSettingsRoutes } from './routes/project-settings.js';
 import { registerDiscussionRoutes } from './routes/discussions.js';
 import { registerIssuableRoutes } from './routes/issuables.js';
 import { registerNoteRoutes } from './routes/notes.js';
@@ -84,7 +87,7 @@ export class GitLabStandIn {
   }
 
   /** Another personal access token for a user (e.g. `scopes: ['read_api']`, or one that expires). */
-  addToken(userId: number, input: { token?: string; scopes?: string[]; expiresAt?: Date } = {}): string {
+  addToken(userId: number, input: seed.NewToken = {}): string {
     return seed.addToken(this.state, userId, input);
   }
 
@@ -163,7 +166,15 @@ export class GitLabStandIn {
    */
   registerWebhook(
     projectId: number,
-    input: { url: string; token: string; pipelineEvents?: boolean; noteEvents?: boolean; confidentialNoteEvents?: boolean },
+    input: {
+      url: string;
+      token: string;
+      pipelineEvents?: boolean;
+      noteEvents?: boolean;
+      confidentialNoteEvents?: boolean;
+      /** On by default, as in GitLab's form and API. */
+      enableSslVerification?: boolean;
+    },
   ): { id: number } {
     this.state.project(projectId);
     const id = this.state.nextId('webhook');
@@ -176,8 +187,21 @@ export class GitLabStandIn {
       pipelineEvents: input.pipelineEvents ?? true,
       noteEvents,
       confidentialNoteEvents: input.confidentialNoteEvents ?? noteEvents,
+      enableSslVerification: input.enableSslVerification ?? true,
     });
     return { id };
+  }
+
+  /** The .gitlab-ci.yml of a branch (default: the default branch), for the CI lint API. */
+  setCiConfig(projectId: number, yaml: string, input: { branch?: string } = {}): void {
+    const project = this.state.project(projectId);
+    if (project.bareRepoPath) throw new Error('stand-in: commit .gitlab-ci.yml to the bare repository instead');
+    project.ciConfigs.set(input.branch ?? project.defaultBranch, yaml);
+  }
+
+  /** What an `include: remote:` of this URL gets; without it the include fails as an unreachable URL would. */
+  addRemoteFile(url: string, content: string): void {
+    this.state.remoteFiles.set(url, content);
   }
 
   removeWebhook(id: number): void {
@@ -371,6 +395,9 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
   registerAwardEmojiRoutes(router);
   registerPipelineRoutes(router);
   registerJobRoutes(router);
+  registerInstanceRoutes(router);
+  registerProjectSettingsRoutes(router);
+  registerCiLintRoutes(router);
 
   let standIn: GitLabStandIn | null = null;
   const onUnexpectedError = options.onUnexpectedError ?? ((error: unknown) => console.error('gitlab stand-in: unexpected error', error));

@@ -20,6 +20,7 @@ const FIRST_ID = {
   trigger: 1,
   webhook: 1,
   token: 1,
+  accessToken: 1,
   discussion: 1,
   commit: 1,
 } as const;
@@ -40,6 +41,8 @@ export class State {
   readonly jobs = new Map<number, Job>();
   readonly triggers = new Map<string, TriggerToken>();
   readonly webhooks: Webhook[] = [];
+  /** What `include: remote:` URLs answer (the stand-in fetches nothing from the network). */
+  readonly remoteFiles = new Map<string, string>();
   /** Set once the server listens; entities build web URLs from it. */
   baseUrl = 'http://127.0.0.1';
   /** Told about every comment written or edited (the stand-in sends Note Hooks from here). */

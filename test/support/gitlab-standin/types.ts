@@ -29,12 +29,17 @@ export interface User {
 }
 
 export interface AccessToken {
+  /** The token's id (GET /personal_access_tokens/self shows it, never the secret). */
+  id: number;
+  name: string;
   token: string;
   userId: number;
   /** `api` allows everything; `read_api` only GET/HEAD. */
   scopes: string[];
   revoked: boolean;
+  /** GitLab stores a date: the token stops working at 00:00 UTC of that day. */
   expiresAt: Date | null;
+  createdAt: Date;
 }
 
 export interface Member {
@@ -77,6 +82,8 @@ export interface Project {
   members: Map<number, Member>;
   /** Without a .gitlab-ci.yml GitLab refuses to create pipelines. */
   hasCiConfig: boolean;
+  /** Branch → its .gitlab-ci.yml text, for projects without a repository (read by the CI lint API). */
+  ciConfigs: Map<string, string>;
   /** Project CI/CD variables (Settings > CI/CD > Variables), as every job of the project gets them. */
   ciVariables: Map<string, string>;
   forkedFromProjectId: number | null;
@@ -268,4 +275,5 @@ export interface Webhook {
   pipelineEvents: boolean;
   noteEvents: boolean;
   confidentialNoteEvents: boolean;
+  enableSslVerification: boolean;
 }
