@@ -39,7 +39,12 @@ export function parseFlowSettings(text: string | null): { allowedChangePaths: st
 export async function readTrustedConfig(config: RunnerConfig, gitlab: RunnerGitLab, log: (message: string) => void): Promise<TrustedConfig> {
   const read = (path: string) => gitlab.fileOnRef(config.projectId, path, config.defaultBranch);
   try {
-    const [projectInstructions, claudeSettings, flowSettings, ciConfig] = [await read('CLAUDE.md'), await read('.claude/settings.json'), await read(FLOW_SETTINGS_PATH), await read(config.ciConfigPath)];
+    const [projectInstructions, claudeSettings, flowSettings, ciConfig] = await Promise.all([
+      read('CLAUDE.md'),
+      read('.claude/settings.json'),
+      read(FLOW_SETTINGS_PATH),
+      read(config.ciConfigPath),
+    ]);
     const flow = parseFlowSettings(flowSettings);
     if (flow.error) log(`ignoring ${flow.error}`);
     return { projectInstructions, claudeSettings, allowedChangePaths: flow.allowedChangePaths, ciConfig };

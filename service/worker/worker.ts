@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { FlowRequest, PipelineEvent, QueuedWork } from '../domain.js';
+import type { FlowRequest, PipelineEvent } from '../domain.js';
 import { FINISHED_PIPELINE_STATUSES } from '../domain.js';
 import type { GitLabApi, GitLabUser } from '../gitlab/api.js';
 import { GitLabApiError, isTransient } from '../gitlab/errors.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { agentEnvFor } from './agent-env.js';
+import { agentEnvFor } from './claude-env.js';
 import { anthropicCredential } from './credentials/anthropic.js';
 import { bedrockCredential } from './credentials/bedrock.js';
 import {
