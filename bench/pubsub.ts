@@ -4,7 +4,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import type { RunRecord } from '../service/store/types.js';
 import { FirestoreStore } from '../service/store/firestore/firestore-store.js';
 import { startEmulators, type EmulatorHandle } from '../test/support/emulators.js';
-import { AccessLevel, startGitLabStandIn } from '../test/support/gitlab-standin/index.js';
+import { AccessLevel, startGitLabStandIn } from '../standins/gitlab/index.js';
 import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
 import { startServiceProcess, type LogLine } from '../test/support/service-process.js';
 import { loadIngest, type IngestResult } from './ingest.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccessLevel } from '../support/gitlab-standin/index.js';
+import { AccessLevel } from '../../standins/gitlab/index.js';
 import { correctWorld, doctor, doctorJson, includeOf, lineOf, PROJECT, WEBHOOK_URL, type World } from './world.js';
 
 // doctor against the stand-in GitLab: a correct set-up passes, then each misconfiguration, one at a

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { doctorMain } from '../../service/doctor/main.js';
 import type { CheckResult } from '../../service/doctor/result.js';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../../standins/gitlab/index.js';
 
 // A correct set-up on the stand-in GitLab (every check ✔), which each test then breaks in one way, and
 // a runner that returns what doctor printed, line by line, with its exit status.

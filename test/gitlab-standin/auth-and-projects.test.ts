@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccessLevel } from '../support/gitlab-standin/index.js';
+import { AccessLevel } from '../../standins/gitlab/index.js';
 import { client, world } from './helpers.js';
 
 let w: Awaited<ReturnType<typeof world>>;

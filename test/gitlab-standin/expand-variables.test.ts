@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitLabApi } from '../../service/gitlab/lazy-api.js';
 import { escapeVariableValue } from '../../service/gitlab/variable-escape.js';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
-import { expandVariables } from '../support/gitlab-standin/pipelines/expand.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../../standins/gitlab/index.js';
+import { expandVariables } from '../../standins/gitlab/pipelines/expand.js';
 
 // GitLab expands variable references inside pipeline variable values; the stand-in shows what a job
 // would see (`jobVariables`), and the service escapes every value so that what it sends arrives as written.

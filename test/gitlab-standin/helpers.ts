@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type StandInOptions } from '../support/gitlab-standin/index.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type StandInOptions } from '../../standins/gitlab/index.js';
 
 // Shared set-up for the stand-in's own tests: a seeded world, a tiny API client that returns status,
 // headers and parsed body without throwing, and a webhook receiver on a free port.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRackQuery } from '../support/gitlab-standin/http/params.js';
-import { parseArrayVariables, parseMapVariables, validateVariables, GITLAB_COM_VARIABLE_LIMITS } from '../support/gitlab-standin/pipelines/variables.js';
-import { parseUnifiedDiff } from '../support/gitlab-standin/repo/git.js';
+import { parseRackQuery } from '../../standins/gitlab/http/params.js';
+import { parseArrayVariables, parseMapVariables, validateVariables, GITLAB_COM_VARIABLE_LIMITS } from '../../standins/gitlab/pipelines/variables.js';
+import { parseUnifiedDiff } from '../../standins/gitlab/repo/git.js';
 
 // The pure parts: Rack's nested form keys and the two variable formats.
 

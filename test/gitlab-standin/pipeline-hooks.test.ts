@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { hookTime } from '../support/gitlab-standin/index.js';
+import { hookTime } from '../../standins/gitlab/index.js';
 import { client, eventually, hookReceiver, world } from './helpers.js';
 
 const closers: Array<() => Promise<void>> = [];

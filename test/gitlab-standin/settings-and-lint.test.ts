@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AccessLevel } from '../support/gitlab-standin/index.js';
+import { AccessLevel } from '../../standins/gitlab/index.js';
 import { client, world } from './helpers.js';
 
 // The routes doctor reads: the instance version, the token itself, a project's webhooks and CI/CD

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitLabApi } from '../../service/gitlab/lazy-api.js';
 import { GitLabApiError } from '../../service/gitlab/errors.js';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../support/gitlab-standin/index.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn } from '../../standins/gitlab/index.js';
 
 // The one requester behind gitbeaker: exactly one attempt per call (retries belong to the queue), a
 // deadline, GitLab's status and Retry-After on the error, and no token in any URL.

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { realClaudePath } from '../support/real-claude.js';
+import { realClaudePath } from '../../standins/real-claude.js';
 
 // `npm run demo` is the newcomer's first look: it must keep working and keep showing the whole loop, from
 // the comment to the draft merge request. It runs the real Claude Code binary against the scripted model.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
 import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
-import type { NoteableSpec } from '../support/gitlab-standin/index.js';
+import type { NoteableSpec } from '../../standins/gitlab/index.js';
 import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, webhookHeaders, type NotePayload } from '../support/payloads.js';
 
 // Webhooks forged by someone who knows the webhook secret (every Maintainer who pasted it does), sent

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailures, linkedIds, logTail } from '../../service/runner/pipeline-context.js';
-import { say } from '../support/model-standin/standin.js';
+import { say } from '../../standins/model/standin.js';
 import { git } from './support/repo.js';
 import { claudeBinary, promptOf, runWithModel, startRunWorld, type RunWorld } from './support/model-run.js';
 import { removeTempDirs } from './support/temp.js';

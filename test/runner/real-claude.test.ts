@@ -6,7 +6,7 @@ import { runClaudeProcess } from '../../service/runner/claude-process.js';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
 import { claudeHint } from '../../service/runner/hints.js';
 import type { StreamEvent } from '../../service/runner/stream.js';
-import { realClaudePath } from '../support/real-claude.js';
+import { realClaudePath } from '../../standins/real-claude.js';
 import { removeTempDirs, tempDir } from './support/temp.js';
 
 // The real Claude Code CLI ships inside the Agent SDK dev dependency as a native binary (linux-x64).

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../service/runner/main.js';
 import { CLOSED_MARKER, isClosedOut, runIdInNote, SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
-import { say, toolResults, use, type ModelRequest, type Script, type ScriptedError, type ScriptedTurn } from '../support/model-standin/standin.js';
-import { isRoot } from '../support/real-claude.js';
+import { say, toolResults, use, type ModelRequest, type Script, type ScriptedError, type ScriptedTurn } from '../../standins/model/standin.js';
+import { isRoot } from '../../standins/real-claude.js';
 import {
   AGENT_USER,
   changeWorkspaceBehindTheTools,

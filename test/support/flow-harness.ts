@@ -1,6 +1,6 @@
 import { parseConfig, type Config } from '../../service/config.js';
 import { serve, type RunningService } from '../../service/serve.js';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from './gitlab-standin/index.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../standins/gitlab/index.js';
 import { TEST_WEBHOOK_TOKEN } from './payloads.js';
 import { captureLogger } from './service-app.js';
 

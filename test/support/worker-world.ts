@@ -6,7 +6,7 @@ import type { WorkHandler } from '../../service/queue/types.js';
 import { MemoryQueue } from '../../service/queue/memory-queue.js';
 import type { CoordinationStore } from '../../service/store/types.js';
 import { createWorker } from '../../service/worker/worker.js';
-import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type LatencySettings } from './gitlab-standin/index.js';
+import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type LatencySettings } from '../../standins/gitlab/index.js';
 import { noteOnIssuePayload } from './payloads.js';
 import { captureLogger } from './service-app.js';
 

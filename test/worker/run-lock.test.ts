@@ -5,7 +5,7 @@ import { MemoryStore } from '../../service/store/memory-store.js';
 import { RunLocks } from '../../service/worker/run-lock.js';
 import type { TriggerLockResult } from '../../service/store/types.js';
 import { eventually } from '../support/flow-harness.js';
-import type { LatencySettings } from '../support/gitlab-standin/index.js';
+import type { LatencySettings } from '../../standins/gitlab/index.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 
 // The run lock: one attempt works on a run at a time. An attempt that finds it busy waits (its message

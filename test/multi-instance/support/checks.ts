@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import type { FirestoreStore } from '../../../service/store/firestore/firestore-store.js';
-import type { PipelineRecord } from '../../support/gitlab-standin/index.js';
+import type { PipelineRecord } from '../../../standins/gitlab/index.js';
 import type { LogLine } from '../../support/service-process.js';
 import type { Cluster } from './cluster.js';
 import type { DeliveryRecord } from './front-door.js';

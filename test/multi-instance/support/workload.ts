@@ -1,4 +1,4 @@
-import type { NoteableSpec } from '../../support/gitlab-standin/index.js';
+import type { NoteableSpec } from '../../../standins/gitlab/index.js';
 import type { Cluster, Users } from './cluster.js';
 
 // The comments a multi-instance test writes: per project four threads (one on a merge request, two

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 // The real Claude Code binary from the Agent SDK's linux-x64 package (null where it is not installed), run the
 // way the gateway tests need: one prompt on stdin, stream-json out, an environment of only what is given.
 
-export { realClaudePath as realClaude } from '../../support/real-claude.js';
+export { realClaudePath as realClaude } from '../../../standins/real-claude.js';
 
 export interface ClaudeRun {
   exitCode: number | null;

@@ -7,7 +7,7 @@ import {
   type ModelGateway,
 } from '../../../service/runner/gateway/index.js';
 import { modelProviderOf } from '../../../service/runner/gateway/provider.js';
-import { say, turnEvents } from '../../support/model-standin/standin.js';
+import { say, turnEvents } from '../../../standins/model/standin.js';
 import { anthropicSetup, bedrockSetup, vertexSetup, type ProviderSetup } from './providers.js';
 
 // The gateway's HTTP edge without Claude Code: what it forwards, what it refuses, what it sends upstream.

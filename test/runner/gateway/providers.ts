@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAnthropicStandIn } from '../../support/model-standin/anthropic.js';
-import { startBedrockStandIn, type AwsTestKeys } from '../../support/model-standin/bedrock.js';
-import { startGoogleStandIn, type GoogleStandIn } from '../../support/model-standin/google.js';
-import type { ModelRequest, ModelStandIn, Script } from '../../support/model-standin/standin.js';
-import { startVertexStandIn } from '../../support/model-standin/vertex.js';
+import { startAnthropicStandIn } from '../../../standins/model/anthropic.js';
+import { startBedrockStandIn, type AwsTestKeys } from '../../../standins/model/bedrock.js';
+import { startGoogleStandIn, type GoogleStandIn } from '../../../standins/model/google.js';
+import type { ModelRequest, ModelStandIn, Script } from '../../../standins/model/standin.js';
+import { startVertexStandIn } from '../../../standins/model/vertex.js';
 
 // One upstream per provider, and the job environment that points the gateway at it with real-looking
 // credentials. `accepted` lists the model requests the upstream let through on their credential.

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startModelGateway, type ModelGateway } from '../../../service/runner/gateway/index.js';
-import { say, use } from '../../support/model-standin/standin.js';
+import { say, use } from '../../../standins/model/standin.js';
 import { realClaude, removeHomes, runClaude } from './claude.js';
 import { anthropicSetup, bedrockSetup, vertexSetup, type ProviderSetup } from './providers.js';
 import { startRecorder } from './recorder.js';

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { eventStreamTap } from '../../../service/runner/gateway/eventstream-tap.js';
 import { sseTap } from '../../../service/runner/gateway/sse-tap.js';
 import { usageTap } from '../../../service/runner/gateway/usage-tap.js';
-import { eventStreamFrame } from '../../support/model-standin/bedrock.js';
-import { turnEvents } from '../../support/model-standin/standin.js';
+import { eventStreamFrame } from '../../../standins/model/bedrock.js';
+import { turnEvents } from '../../../standins/model/standin.js';
 
 const events = turnEvents(
   { blocks: [{ type: 'text', text: 'Hi ✓' }], usage: { input_tokens: 321, output_tokens: 45 } },

@@ -1,9 +1,9 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../../service/runner/main.js';
-import { startGitLabStandIn, type GitLabStandIn } from '../../support/gitlab-standin/index.js';
-import { startModelStandIn, type ModelRequest, type ModelStandInOptions, type Script } from '../../support/model-standin/standin.js';
-import { realClaudePath } from '../../support/real-claude.js';
+import { startGitLabStandIn, type GitLabStandIn } from '../../../standins/gitlab/index.js';
+import { startModelStandIn, type ModelRequest, type ModelStandInOptions, type Script } from '../../../standins/model/standin.js';
+import { realClaudePath } from '../../../standins/real-claude.js';
 import { startFilesProxy, type FilesProxy } from './files-proxy.js';
 import { branches } from './repo.js';
 import { createScenario, jobEnvironment, type Scenario, type ScenarioHost, type ScenarioOptions } from './scenario.js';

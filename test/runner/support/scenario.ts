@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import { trackingNoteBody } from '../../../service/tracking-note.js';
-import { AccessLevel, type GitLabStandIn, type NoteRecord, type NoteableSpec } from '../../support/gitlab-standin/index.js';
+import { AccessLevel, type GitLabStandIn, type NoteRecord, type NoteableSpec } from '../../../standins/gitlab/index.js';
 import { checkout, createRepos, pushBranch, type Repos } from './repo.js';
 import { tempDir } from './temp.js';
 
