@@ -17,8 +17,10 @@ export interface QueueDeliveryDeps {
   now: () => number;
 }
 
-/** How long a copy of a mention waits for the attempt that took its keys to record it (store-delivery.ts). */
-const MENTION_WAIT_MS = 2000;
+/** Of the answer's 8.5 s, what the store may take before the mention is published without it. */
+const STORE_WITHIN_MS = 4000;
+
+const GIVE_BACK_WITHIN_MS = 1000;
 
 export async function queueDelivery(
   work: QueuedWork,
@@ -28,33 +30,22 @@ export async function queueDelivery(
 ): Promise<IngestOutcome> {
   const { log } = delivery;
   const keys = dedupeKeys(delivery.idempotencyKey, work);
-  const storing = storeDelivery(
-    deps.store,
-    keys,
-    work,
-    deps.now(),
-    deps.debounceMs,
-    Math.min(MENTION_WAIT_MS, timeLeft() / 3)
-  );
-  // Too late: the writes go on without us. Once they end, give the keys back so a resend is not taken
-  // for a duplicate; a mention recorded meanwhile waits in its thread, and the resend publishes it.
-  // (On a failure, storeDelivery has given them back itself.)
-  const stored = await inTime(storing, timeLeft(), 'the store', log, {
-    late: () =>
-      void storing
-        .then((outcome) => (outcome === 'stored' ? forgetAll(deps.store, keys) : undefined))
-        .catch(() => undefined),
-  });
-  if (!stored.ok) return { kind: 'unavailable', reason: stored.reason };
-  if (stored.value === 'duplicate') {
+  const storing = storeDelivery(deps.store, keys, work, deps.now(), deps.debounceMs);
+  // The store gets part of the answer's time; the publish keeps the rest. A store that fails or is late
+  // costs the dedupe and the early place in the thread, not the mention: it is published unrecorded and the
+  // worker records it (an unrecorded copy that slips through is absorbed by the worker's claims).
+  const stored = await inTime(storing, Math.min(STORE_WITHIN_MS, timeLeft() / 2), 'the store', log, { late: () => undefined });
+  if (stored.ok && stored.value === 'duplicate') {
     log().info({ keys }, 'duplicate delivery');
     return { kind: 'duplicate', keys };
   }
+  const queued = stored.ok ? work : unrecorded(work);
   // If the publish fails, a recorded mention waits in its thread: a resend, the thread's next mention
   // or the stalled-work sweep takes it along. One that completes after our 503 is a duplicate message,
   // which the worker's claims absorb.
-  const giveBackKeys = () => forgetAll(deps.store, keys);
-  const published = await inTime(deps.publish(work), timeLeft(), 'the queue', log, {
+  // Bounded: when the store is what is down, giving back must not hold the 503 past GitLab's timeout.
+  const giveBackKeys = () => within(forgetAll(deps.store, keys), Math.min(GIVE_BACK_WITHIN_MS, timeLeft()));
+  const published = await inTime(deps.publish(queued), timeLeft(), 'the queue', log, {
     failed: giveBackKeys,
     late: giveBackKeys,
   });
@@ -66,9 +57,17 @@ export async function queueDelivery(
       'could not remember the delivery; a resend of it will be queued again'
     );
   });
-  await within(remembering, timeLeft());
-  if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(work), 'webhook accepted');
-  return { kind: 'accepted', work };
+  await within(remembering, stored.ok ? timeLeft() : 0);
+  if (!stored.ok) log().warn(describeAccepted(queued), 'webhook accepted unrecorded: the worker records it');
+  else if (deps.logger.isLevelEnabled('info')) log().info(describeAccepted(queued), 'webhook accepted');
+  return { kind: 'accepted', work: queued };
+}
+
+/** The work as the worker gets it when the store did not record it: a mention without its `seq`. */
+function unrecorded(work: QueuedWork): QueuedWork {
+  if (work.kind !== 'flow') return work;
+  const { seq: _seq, ...rest } = work;
+  return rest;
 }
 
 function describeAccepted(work: QueuedWork): Record<string, unknown> {

@@ -37,6 +37,10 @@ export class MemoryStore implements CoordinationStore {
   private lastSweep = 0;
 
   async rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean> {
+    return this.remember(key, now, ttlMs);
+  }
+
+  private remember(key: string, now: number, ttlMs: number): boolean {
     const expiresAt = this.seen.get(key);
     if (expiresAt !== undefined && expiresAt > now) return false;
     this.seen.delete(key);
@@ -54,7 +58,17 @@ export class MemoryStore implements CoordinationStore {
     return (this.seen.get(key) ?? -Infinity) > now;
   }
 
+  async acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }> {
+    if (keys.some((key) => (this.seen.get(key) ?? -Infinity) > now)) return { status: 'duplicate' };
+    for (const key of keys) this.remember(key, now, keysTtlMs);
+    return this.record(mention, now, quietMs);
+  }
+
   async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
+    return this.record(mention, now, quietMs);
+  }
+
+  private record(mention: PendingMention, now: number, quietMs: number): RecordMentionResult {
     const claimedBy = this.noteRuns.get(mention.noteId);
     if (claimedBy) return { status: 'claimed', runId: claimedBy };
     const thread = this.thread(mention.request.threadKey);

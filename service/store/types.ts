@@ -110,6 +110,12 @@ export interface CoordinationStore {
    */
   mentionState(noteId: number, threadKey: string): Promise<'pending' | 'claimed' | 'unknown'>;
 
+  /**
+   * Ingest's one write for a mention: takes the delivery's dedupe `keys` (for `keysTtlMs`) and records the
+   * mention as `recordMention` does, in one transaction. `duplicate` (and nothing written) when a key is taken.
+   */
+  acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }>;
+
   /** Record a mention (or an edit of one) in its thread's debounce window. Idempotent per note id. */
   recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult>;
 

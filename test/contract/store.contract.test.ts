@@ -69,6 +69,31 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
     });
   });
 
+  describe('acceptMention', () => {
+    it('takes the keys and records the mention together; a taken key writes neither', async () => {
+      const first = await store.acceptMention(['delivery:a', 'note:1:x'], 500, mention(1), 1000, QUIET);
+      expect(first).toEqual({ status: 'pending', seq: 1, quietUntil: 1000 + QUIET });
+      expect(await store.isRemembered('delivery:a', 1400)).toBe(true);
+      // One key taken: a duplicate, and the other key and the note stay as they were.
+      expect(await store.acceptMention(['delivery:b', 'note:1:x'], 500, mention(2), 1100, QUIET)).toEqual({ status: 'duplicate' });
+      expect(await store.isRemembered('delivery:b', 1100)).toBe(false);
+      expect(await store.mentionState(2, THREAD)).toBe('unknown');
+      // Once the keys expired they are free again; the note keeps its place.
+      expect(await store.acceptMention(['delivery:a', 'note:1:x'], 500, mention(1), 1600, QUIET)).toMatchObject({ status: 'pending', seq: 1 });
+    });
+
+    it('answers claimed for a note a run took, as recordMention does', async () => {
+      await store.acceptMention(['note:1:x'], 500, mention(1), 0, QUIET);
+      await store.claimThread(THREAD, 1, 1, 'run-1', QUIET, WINDOW);
+      expect(await store.acceptMention(['note:1:y'], 500, mention(1), QUIET + 1, QUIET)).toEqual({ status: 'claimed', runId: 'run-1' });
+    });
+
+    it('lets exactly one of many concurrent copies through', async () => {
+      const results = await Promise.all(Array.from({ length: 6 }, () => store.acceptMention(['delivery:race'], 1000, mention(1), 0, QUIET)));
+      expect(results.filter((result) => result.status !== 'duplicate')).toHaveLength(1);
+    });
+  });
+
   describe('mentionState', () => {
     it('tells an unknown note from one pending in its thread and one a run claimed', async () => {
       expect(await store.mentionState(1, THREAD)).toBe('unknown');

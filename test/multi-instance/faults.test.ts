@@ -7,7 +7,7 @@ import { commentCount, driveWorkload, planWorkload } from './support/workload.js
 
 // Issue 3, item 5: the two-instance setup under faults, each test with its own Pub/Sub emulator (the
 // shared one serves other files in parallel, and these break it on purpose). The contract: a webhook
-// that could not be stored gets 503, so it was not acknowledged and GitLab must send it again (real
+// that could not be queued gets 503, so it was not acknowledged and GitLab must send it again (real
 // GitLab does not retry by itself: a person resends it, or an upstream retry does; the stand-in
 // retries failed deliveries, with enough attempts to outlast each fault). Every note whose hook was
 // acknowledged with a 2xx ends in exactly one pipeline (or, a poisoned one, in the dead-letter topic),
@@ -26,11 +26,14 @@ const GITLAB_FAULTS = { error500Rate: 0.05, rate429Rate: 0.05, retryAfterSeconds
 
 let cluster: Cluster | undefined;
 let pubsubEmulator: EmulatorHandle | undefined;
+let firestoreEmulator: EmulatorHandle | undefined;
 afterEach(async () => {
   await cluster?.close();
   await pubsubEmulator?.stop();
+  await firestoreEmulator?.stop();
   cluster = undefined;
   pubsubEmulator = undefined;
+  firestoreEmulator = undefined;
 });
 
 describe('two instances under faults', () => {
@@ -150,6 +153,49 @@ describe('two instances under faults', () => {
     console.log(
       `freeze: ${sent.length} comments -> ${pipelines.length} pipelines; webhook answers ${JSON.stringify(countBy(records.map((record) => record.status)))}; ` +
         `${new Set(refusedThenStored).size} comments answered 503 during the ${pauseMs / 1000} s freeze, all resent and run`,
+    );
+  }, 360_000);
+
+  it('Firestore frozen (SIGSTOP) longer than the answer budget while webhooks arrive: every webhook 202 in time, every mention run once after it returns', async () => {
+    firestoreEmulator = await startEmulator('firestore');
+    cluster = await startCluster({
+      pubsubHost: inject('pubsubEmulatorHost'),
+      firestoreHost: firestoreEmulator.host,
+      projects: 6,
+      env: { DEBOUNCE_MS: '4000', MAX_CONCURRENT_PIPELINES: String(MAX_CONCURRENT_PIPELINES), STALLED_WORK_AFTER_MS: '20000' },
+      standIn: {
+        pipelines: { autoRunAfterMs: 300, autoFinishAfterMs: 1500, hookOn: 'finish' },
+        // As GitLab: a delivery that fails is not sent again, so a 503 would be a mention lost.
+        hookDelivery: { maxAttempts: 1 },
+      },
+    });
+    const pauseMs = 12_000;
+    let frozen: Promise<void> | null = null;
+    let frozenAt = 0;
+    let firstBursts = 0;
+    const pgid = firestoreEmulator.processGroup;
+    const onBurstSent = (_thread: number, burst: number) => {
+      if (burst === 0 && ++firstBursts === 3) {
+        frozenAt = Date.now();
+        frozen = pauseProcessGroup(pgid, pauseMs);
+      }
+    };
+    const sent = await driveWorkload(cluster, planWorkload(6, 4, [3, 2]), { startSpreadMs: 3000, noteGapMs: 200, nextBurstSpreadMs: 3000, onBurstSent, claimTimeoutMs: 240_000 });
+    cluster.artifacts.sent = sent;
+    expect(frozen).not.toBeNull();
+    await frozen;
+
+    const records = cluster.frontDoor.records();
+    const duringFreeze = records.filter((record) => record.startedAt >= frozenAt && record.startedAt < frozenAt + pauseMs);
+    expect(duringFreeze.length).toBeGreaterThan(0);
+    expect(records.filter((record) => record.status >= 500).map((record) => `${record.noteId}: ${record.status}`)).toEqual([]);
+    // GitLab waits 10 s for the answer.
+    expect(records.filter((record) => record.endedAt - record.startedAt >= 10_000)).toEqual([]);
+    const pipelines = await settleAndCheckNothingLost(cluster, sent, { maxConcurrentPipelines: MAX_CONCURRENT_PIPELINES });
+    const slowest = Math.max(...duringFreeze.map((record) => record.endedAt - record.startedAt));
+    console.log(
+      `store freeze: ${sent.length} comments -> ${pipelines.length} pipelines; webhook answers ${JSON.stringify(countBy(records.map((record) => record.status)))}; ` +
+        `${duringFreeze.length} during the ${pauseMs / 1000} s freeze, the slowest answered in ${slowest} ms`,
     );
   }, 360_000);
 });

@@ -1,4 +1,4 @@
-import { Firestore, type DocumentReference, type Transaction } from '@google-cloud/firestore';
+import { Firestore, type DocumentReference, type DocumentSnapshot, type Transaction } from '@google-cloud/firestore';
 import { docId } from './ids.js';
 import {
   decodeMention,
@@ -106,29 +106,48 @@ export class FirestoreStore implements CoordinationStore {
     return snap.exists && (snap.get('expiresAtMs') as number) > now;
   }
 
-  async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
-    const threadRef = this.threadRef(mention.request.threadKey);
+  async acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }> {
+    const keyRefs = keys.map((key) => this.seenRef(key));
     return this.transaction(async (tx) => {
-      const [noteSnap, threadSnap] = await tx.getAll(this.noteRef(mention.noteId), threadRef);
-      if (noteSnap?.exists) return { status: 'claimed', runId: noteSnap.get('runId') as string };
-      const expireAt = expiresAfter(now, this.retentionMs);
-      const thread = threadSnap?.exists ? (threadSnap.data() as ThreadDoc) : emptyThread(mention.request.threadKey, expireAt);
-      const key = String(mention.noteId);
-      const existing = thread.pending[key];
-      if (existing) {
-        // A redelivery or an edit: keep the note's place; an edit (newer update time) replaces the text.
-        if (mention.request.note.updatedAt >= decodeMention(existing.mention).request.note.updatedAt) {
-          thread.pending[key] = { seq: existing.seq, mention: encodeMention(mention) };
-          tx.set(threadRef, { ...thread, hasPending: true, expireAt });
-        }
-        return { status: 'pending', seq: existing.seq, quietUntil: thread.quietUntil };
-      }
-      thread.lastSeq += 1;
-      thread.quietUntil = Math.max(thread.quietUntil, now + quietMs);
-      thread.pending[key] = { seq: thread.lastSeq, mention: encodeMention(mention) };
-      tx.set(threadRef, { ...thread, hasPending: true, expireAt });
-      return { status: 'pending', seq: thread.lastSeq, quietUntil: thread.quietUntil };
+      const snaps = await tx.getAll(...keyRefs, this.noteRef(mention.noteId), this.threadRef(mention.request.threadKey));
+      // TTL deletion lags by up to a day: an expired key is free again.
+      if (snaps.slice(0, keys.length).some((snap) => snap.exists && (snap.get('expiresAtMs') as number) > now)) return { status: 'duplicate' as const };
+      keys.forEach((key, index) => {
+        tx.set(keyRefs[index] as DocumentReference, { key: key.slice(0, 200), expiresAtMs: now + keysTtlMs, expireAt: expiresAfter(now, keysTtlMs) });
+      });
+      const [noteSnap, threadSnap] = snaps.slice(keys.length);
+      return this.placeMention(tx, mention, noteSnap, threadSnap, now, quietMs);
     });
+  }
+
+  async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
+    return this.transaction(async (tx) => {
+      const [noteSnap, threadSnap] = await tx.getAll(this.noteRef(mention.noteId), this.threadRef(mention.request.threadKey));
+      return this.placeMention(tx, mention, noteSnap, threadSnap, now, quietMs);
+    });
+  }
+
+  /** Within a transaction that read the note's claim and the thread: the mention's place in its window. */
+  private placeMention(tx: Transaction, mention: PendingMention, noteSnap: DocumentSnapshot | undefined, threadSnap: DocumentSnapshot | undefined, now: number, quietMs: number): RecordMentionResult {
+    if (noteSnap?.exists) return { status: 'claimed', runId: noteSnap.get('runId') as string };
+    const threadRef = this.threadRef(mention.request.threadKey);
+    const expireAt = expiresAfter(now, this.retentionMs);
+    const thread = threadSnap?.exists ? (threadSnap.data() as ThreadDoc) : emptyThread(mention.request.threadKey, expireAt);
+    const key = String(mention.noteId);
+    const existing = thread.pending[key];
+    if (existing) {
+      // A redelivery or an edit: keep the note's place; an edit (newer update time) replaces the text.
+      if (mention.request.note.updatedAt >= decodeMention(existing.mention).request.note.updatedAt) {
+        thread.pending[key] = { seq: existing.seq, mention: encodeMention(mention) };
+        tx.set(threadRef, { ...thread, hasPending: true, expireAt });
+      }
+      return { status: 'pending', seq: existing.seq, quietUntil: thread.quietUntil };
+    }
+    thread.lastSeq += 1;
+    thread.quietUntil = Math.max(thread.quietUntil, now + quietMs);
+    thread.pending[key] = { seq: thread.lastSeq, mention: encodeMention(mention) };
+    tx.set(threadRef, { ...thread, hasPending: true, expireAt });
+    return { status: 'pending', seq: thread.lastSeq, quietUntil: thread.quietUntil };
   }
 
   async claimThread(threadKey: string, seq: number, noteId: number, runId: string, now: number, budgetWindowMs: number): Promise<ClaimThreadResult> {
