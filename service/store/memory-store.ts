@@ -80,7 +80,7 @@ export class MemoryStore implements CoordinationStore {
     const mine = thread.pending.get(noteId);
     if (!mine || thread.lastSeq > seq) return { status: 'superseded' };
     if (now < thread.quietUntil) return { status: 'wait', quietUntil: thread.quietUntil };
-    // A note another run took stays with that run, whatever put it back in a window (see firestore/firestore-store.ts).
+    // A note another run took stays with that run, whatever put it back in a window (see firestore/threads.ts).
     const pending = [...thread.pending.values()].map((entry) => entry.mention);
     const mentions = pending.filter((mention) => !this.noteRuns.has(mention.noteId)).sort(byNoteOrder);
     const leftOut = pending.filter((mention) => this.noteRuns.has(mention.noteId)).map((mention) => mention.noteId);
