@@ -10,6 +10,8 @@ import type {
   TriggerLockResult,
 } from './types.js';
 import { ABANDONED_LOCK_AT, TERMINAL_RUN_STATES } from './types.js';
+import { claimedRun } from './claimed-run.js';
+import { guardedUpdateApplies } from './run-states.js';
 import * as slots from './slots.js';
 
 // The embedded store: one process, so every method is atomic by running to completion without an await
@@ -92,23 +94,11 @@ export class MemoryStore implements CoordinationStore {
     const mine = thread.pending.get(noteId);
     if (!mine || thread.lastSeq > seq) return { status: 'superseded' };
     if (now < thread.quietUntil) return { status: 'wait', quietUntil: thread.quietUntil };
-    // A note another run took stays with that run, whatever put it back in a window (see firestore/firestore-store.ts).
+    // A note another run took stays with that run, whatever put it back in a window (see firestore/threads.ts).
     const pending = [...thread.pending.values()].map((entry) => entry.mention);
     const mentions = pending.filter((mention) => !this.noteRuns.has(mention.noteId)).sort(byNoteOrder);
     const leftOut = pending.filter((mention) => this.noteRuns.has(mention.noteId)).map((mention) => mention.noteId);
-    const run: RunRecord = {
-      runId,
-      threadKey,
-      projectId: mine.mention.request.project.id,
-      mentions,
-      state: 'claimed',
-      trackingNoteId: null,
-      pipelineId: null,
-      pipelineUrl: null,
-      error: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const run = claimedRun(runId, threadKey, mine.mention.request.project.id, mentions, now);
     const recentRunCount = thread.runCreatedAt.filter((at) => at > now - budgetWindowMs).length;
     thread.runCreatedAt = [...thread.runCreatedAt.filter((at) => at > now - budgetWindowMs), now];
     thread.pending.clear();
@@ -146,7 +136,7 @@ export class MemoryStore implements CoordinationStore {
   async updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>, now: number, expectedStates?: RunState[]): Promise<boolean> {
     const run = this.runs.get(runId);
     if (!run) return false;
-    if (expectedStates && !expectedStates.includes(run.state)) return false;
+    if (!guardedUpdateApplies(run.state, patch.state, expectedStates)) return false;
     Object.assign(run, structuredClone(patch), { updatedAt: now });
     return true;
   }

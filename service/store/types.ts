@@ -1,4 +1,5 @@
 import type { FlowRequest } from '../domain.js';
+import type { RunState } from './run-states.js';
 
 // The coordination store contract (docs/architecture.md, "What the store records"). Every guarantee the worker gives across instances rests
 // on these operations being atomic: the in-memory store (embedded default) and Firestore implement the
@@ -33,15 +34,8 @@ export type ClaimThreadResult =
   /** Another handler claimed it already. */
   | { status: 'claimed-by'; runId: string };
 
-export type RunState =
-  | 'claimed' // notes taken, nothing said in the thread yet
-  | 'announced' // 👀 + tracking note posted
-  | 'waiting' // queued for a project slot
-  | 'triggered' // pipeline created
-  | 'failed' // permanent failure, told the thread
-  | 'skipped'; // nothing to run (no authorised author, over budget, ...)
-
-export const TERMINAL_RUN_STATES: ReadonlySet<RunState> = new Set(['triggered', 'failed', 'skipped']);
+export type { RunState } from './run-states.js';
+export { TERMINAL_RUN_STATES } from './run-states.js';
 
 export interface RunRecord {
   runId: string;

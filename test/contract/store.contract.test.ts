@@ -167,7 +167,7 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       expect(afterClaim.threads).toEqual([]);
       expect(afterClaim.runs.map((r) => [r.runId, r.state])).toEqual([[run.runId, 'claimed']]);
       // Touched since, or finished: not stalled.
-      await store.updateRun('run-1', { state: 'waiting' }, 4500, ['claimed']);
+      await store.updateRun('run-1', { state: 'waiting' }, 4500);
       expect((await store.stalledWork(4000, 10)).runs).toEqual([]);
       expect((await store.stalledWork(5000, 10)).runs.map((r) => r.state)).toEqual(['waiting']);
       await store.updateRun('run-1', { state: 'triggered' }, 4600);
@@ -293,6 +293,19 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       expect(await store.getRun('run-1')).toMatchObject({ state: 'triggered', pipelineId: 9, pipelineUrl: 'https://p/9', updatedAt: 2200 });
       expect(await store.updateRun('missing', { state: 'failed' }, 2300)).toBe(false);
       expect(await store.getRun('missing')).toBeNull();
+    });
+
+    it('refuses a guarded change of state that the transition table does not allow', async () => {
+      await store.recordMention(mention(1), 0, QUIET);
+      await claimed(store.claimThread(THREAD, 1, 1, 'run-1', 1000, WINDOW));
+      // Expected state right, change wrong: claimed cannot skip announcing.
+      expect(await store.updateRun('run-1', { state: 'triggered', pipelineId: 9 }, 2000, ['claimed'])).toBe(false);
+      expect(await store.getRun('run-1')).toMatchObject({ state: 'claimed', pipelineId: null, updatedAt: 1000 });
+      expect(await store.updateRun('run-1', { state: 'skipped' }, 2100, ['claimed'])).toBe(true);
+      // A final state is left by no guarded update, and a guarded patch without a state still applies.
+      expect(await store.updateRun('run-1', { state: 'claimed' }, 2200, ['skipped'])).toBe(false);
+      expect(await store.updateRun('run-1', { error: 'why' }, 2300, ['skipped'])).toBe(true);
+      expect(await store.getRun('run-1')).toMatchObject({ state: 'skipped', error: 'why', updatedAt: 2300 });
     });
 
     it('lets only one of concurrent guarded updates through', async () => {

@@ -1,17 +1,9 @@
 import { Firestore, type DocumentReference, type DocumentSnapshot, type Transaction } from '@google-cloud/firestore';
-import { docId } from './ids.js';
-import {
-  decodeMention,
-  decodeRun,
-  emptyThread,
-  encodeMention,
-  encodeRun,
-  expiresAfter,
-  type RunDoc,
-  type SlotsDoc,
-  type ThreadDoc,
-} from './codec.js';
-import { byNoteOrder, lockResult } from '../memory-store.js';
+import { decodeMention, decodeRun, encodeRun, expiresAfter, type RunDoc, type SlotsDoc, type ThreadDoc } from './codec.js';
+import { StoreRefs } from './refs.js';
+import { claimThreadIn, recordMentionIn } from './threads.js';
+import { lockResult } from '../memory-store.js';
+import { guardedUpdateApplies, UNFINISHED_RUN_STATES } from '../run-states.js';
 import * as slots from '../slots.js';
 import type {
   ClaimThreadResult,
@@ -55,7 +47,7 @@ const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
 export class FirestoreStore implements CoordinationStore {
   readonly db: Firestore;
   private readonly ownsClient: boolean;
-  private readonly prefix: string;
+  private readonly refs: StoreRefs;
   private readonly retentionMs: number;
   private readonly maxAttempts: number;
 
@@ -69,7 +61,7 @@ export class FirestoreStore implements CoordinationStore {
         // No credentials on the emulator; naming the universe stops a metadata-server probe (and its warning).
         ...(options.emulatorHost ? { host: options.emulatorHost, ssl: false, universeDomain: 'googleapis.com' } : {}),
       });
-    this.prefix = options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX;
+    this.refs = new StoreRefs(this.db, options.collectionPrefix ?? DEFAULT_COLLECTION_PREFIX);
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.maxAttempts = options.maxTransactionAttempts ?? 10;
   }
@@ -79,7 +71,7 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean> {
-    const ref = this.seenRef(key);
+    const ref = this.refs.seen(key);
     const doc = { key: key.slice(0, 200), expiresAtMs: now + ttlMs, expireAt: expiresAfter(now, ttlMs) };
     try {
       // The common case (a new delivery) costs one write; only a repeat needs the transaction below.
@@ -98,107 +90,43 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async forget(key: string): Promise<void> {
-    await this.seenRef(key).delete();
+    await this.refs.seen(key).delete();
   }
 
   async isRemembered(key: string, now: number): Promise<boolean> {
-    const snap = await this.seenRef(key).get();
+    const snap = await this.refs.seen(key).get();
     return snap.exists && (snap.get('expiresAtMs') as number) > now;
   }
 
   async acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }> {
-    const keyRefs = keys.map((key) => this.seenRef(key));
+    const keyRefs = keys.map((key) => this.refs.seen(key));
     return this.transaction(async (tx) => {
-      const snaps = await tx.getAll(...keyRefs, this.noteRef(mention.noteId), this.threadRef(mention.request.threadKey));
+      const keySnaps: DocumentSnapshot[] = keyRefs.length > 0 ? await tx.getAll(...keyRefs) : [];
       // TTL deletion lags by up to a day: an expired key is free again.
-      if (snaps.slice(0, keys.length).some((snap) => snap.exists && (snap.get('expiresAtMs') as number) > now)) return { status: 'duplicate' as const };
+      if (keySnaps.some((snap) => snap.exists && (snap.get('expiresAtMs') as number) > now)) return { status: 'duplicate' as const };
+      const recorded = await recordMentionIn(tx, this.refs, mention, now, quietMs, this.retentionMs);
       keys.forEach((key, index) => {
         tx.set(keyRefs[index] as DocumentReference, { key: key.slice(0, 200), expiresAtMs: now + keysTtlMs, expireAt: expiresAfter(now, keysTtlMs) });
       });
-      const [noteSnap, threadSnap] = snaps.slice(keys.length);
-      return this.placeMention(tx, mention, noteSnap, threadSnap, now, quietMs);
+      return recorded;
     });
   }
 
   async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
-    return this.transaction(async (tx) => {
-      const [noteSnap, threadSnap] = await tx.getAll(this.noteRef(mention.noteId), this.threadRef(mention.request.threadKey));
-      return this.placeMention(tx, mention, noteSnap, threadSnap, now, quietMs);
-    });
-  }
-
-  /** Within a transaction that read the note's claim and the thread: the mention's place in its window. */
-  private placeMention(tx: Transaction, mention: PendingMention, noteSnap: DocumentSnapshot | undefined, threadSnap: DocumentSnapshot | undefined, now: number, quietMs: number): RecordMentionResult {
-    if (noteSnap?.exists) return { status: 'claimed', runId: noteSnap.get('runId') as string };
-    const threadRef = this.threadRef(mention.request.threadKey);
-    const expireAt = expiresAfter(now, this.retentionMs);
-    const thread = threadSnap?.exists ? (threadSnap.data() as ThreadDoc) : emptyThread(mention.request.threadKey, expireAt);
-    const key = String(mention.noteId);
-    const existing = thread.pending[key];
-    if (existing) {
-      // A redelivery or an edit: keep the note's place; an edit (newer update time) replaces the text.
-      if (mention.request.note.updatedAt >= decodeMention(existing.mention).request.note.updatedAt) {
-        thread.pending[key] = { seq: existing.seq, mention: encodeMention(mention) };
-        tx.set(threadRef, { ...thread, hasPending: true, expireAt });
-      }
-      return { status: 'pending', seq: existing.seq, quietUntil: thread.quietUntil };
-    }
-    thread.lastSeq += 1;
-    thread.quietUntil = Math.max(thread.quietUntil, now + quietMs);
-    thread.pending[key] = { seq: thread.lastSeq, mention: encodeMention(mention) };
-    tx.set(threadRef, { ...thread, hasPending: true, expireAt });
-    return { status: 'pending', seq: thread.lastSeq, quietUntil: thread.quietUntil };
+    return this.transaction((tx) => recordMentionIn(tx, this.refs, mention, now, quietMs, this.retentionMs));
   }
 
   async claimThread(threadKey: string, seq: number, noteId: number, runId: string, now: number, budgetWindowMs: number): Promise<ClaimThreadResult> {
-    const threadRef = this.threadRef(threadKey);
-    return this.transaction(async (tx): Promise<ClaimThreadResult> => {
-      const [noteSnap, threadSnap] = await tx.getAll(this.noteRef(noteId), threadRef);
-      // Checked first: a redelivery of a claimed note resumes the run that took it.
-      if (noteSnap?.exists) return { status: 'claimed-by', runId: noteSnap.get('runId') as string };
-      if (!threadSnap?.exists) return { status: 'superseded' };
-      const thread = threadSnap.data() as ThreadDoc;
-      const mine = thread.pending[String(noteId)];
-      if (!mine || thread.lastSeq > seq) return { status: 'superseded' };
-      if (now < thread.quietUntil) return { status: 'wait', quietUntil: thread.quietUntil };
-
-      // The mentions whose notes no run has taken. recordMention refuses a claimed note in its own
-      // transaction, so this filter should never drop one; it is read anyway (a few documents), because a
-      // note in two runs is the one thing this store must never allow, whatever wrote the thread.
-      // The note asking was read above; a window of one (the common case) costs no second read.
-      const pending = Object.values(thread.pending).map((entry) => decodeMention(entry.mention));
-      const others = pending.filter((mention) => mention.noteId !== noteId);
-      const othersClaimed = others.length > 0 ? await tx.getAll(...others.map((mention) => this.noteRef(mention.noteId))) : [];
-      const leftOut = others.filter((_, i) => othersClaimed[i]?.exists).map((mention) => mention.noteId);
-      const mentions = pending.filter((mention) => !leftOut.includes(mention.noteId)).sort(byNoteOrder);
-      const run: RunRecord = {
-        runId,
-        threadKey,
-        projectId: decodeMention(mine.mention).request.project.id,
-        mentions,
-        state: 'claimed',
-        trackingNoteId: null,
-        pipelineId: null,
-        pipelineUrl: null,
-        error: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const recent = thread.runCreatedAt.filter((at) => at > now - budgetWindowMs);
-      const expireAt = expiresAfter(now, this.retentionMs);
-      tx.create(this.runRef(runId), encodeRun(run, expireAt));
-      for (const mention of mentions) tx.set(this.noteRef(mention.noteId), { runId, threadKey, expireAt });
-      tx.set(threadRef, { ...thread, pending: {}, hasPending: false, runCreatedAt: [...recent, now], expireAt });
-      return { status: 'claimed', run, recentRunCount: recent.length, leftOut };
-    });
+    const ask = { threadKey, seq, noteId, runId, now, budgetWindowMs };
+    return this.transaction((tx) => claimThreadIn(tx, this.refs, ask, this.retentionMs));
   }
 
   async stalledWork(before: number, limit: number): Promise<StalledWork> {
     // Equality queries on single fields only (Firestore's automatic indexes); the times are compared here.
     // Pending threads and unfinished runs are few at any moment, so reading them all stays small.
     const [threadSnap, runSnap] = await Promise.all([
-      this.collection('threads').where('hasPending', '==', true).get(),
-      this.collection('runs').where('state', 'in', ['claimed', 'announced', 'waiting']).get(),
+      this.refs.collection('threads').where('hasPending', '==', true).get(),
+      this.refs.collection('runs').where('state', 'in', [...UNFINISHED_RUN_STATES]).get(),
     ]);
     const threads: StalledWork['threads'] = [];
     for (const doc of threadSnap.docs) {
@@ -217,29 +145,29 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async mentionState(noteId: number, threadKey: string): Promise<'pending' | 'claimed' | 'unknown'> {
-    const [noteSnap, threadSnap] = await this.db.getAll(this.noteRef(noteId), this.threadRef(threadKey));
+    const [noteSnap, threadSnap] = await this.db.getAll(this.refs.note(noteId), this.refs.thread(threadKey));
     if (noteSnap?.exists) return 'claimed';
     const pending = threadSnap?.exists ? (threadSnap.data() as ThreadDoc).pending : {};
     return pending[String(noteId)] ? 'pending' : 'unknown';
   }
 
   async runOfNote(noteId: number): Promise<string | null> {
-    const snap = await this.noteRef(noteId).get();
+    const snap = await this.refs.note(noteId).get();
     return snap.exists ? (snap.get('runId') as string) : null;
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    const snap = await this.runRef(runId).get();
+    const snap = await this.refs.run(runId).get();
     return snap.exists ? decodeRun(snap.data() as RunDoc) : null;
   }
 
   async updateRun(runId: string, patch: Partial<Omit<RunRecord, 'runId'>>, now: number, expectedStates?: RunState[]): Promise<boolean> {
-    const ref = this.runRef(runId);
+    const ref = this.refs.run(runId);
     return this.transaction(async (tx) => {
       const snap = await tx.get(ref);
       if (!snap.exists) return false;
       const run = decodeRun(snap.data() as RunDoc);
-      if (expectedStates && !expectedStates.includes(run.state)) return false;
+      if (!guardedUpdateApplies(run.state, patch.state, expectedStates)) return false;
       const updated: RunRecord = { ...run, ...patch, runId, updatedAt: now };
       tx.set(ref, encodeRun(updated, expiresAfter(now, this.retentionMs)));
       return true;
@@ -247,7 +175,7 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async lockTrigger(runId: string, owner: string, now: number, staleMs: number): Promise<TriggerLockResult> {
-    const ref = this.lockRef(runId);
+    const ref = this.refs.lock(runId);
     return this.transaction(async (tx) => {
       const snap = await tx.get(ref);
       const lock = snap.exists ? (snap.data() as { owner: string; at: number }) : null;
@@ -258,7 +186,7 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   async unlockTrigger(runId: string, owner: string, options: { abandoned?: boolean } = {}): Promise<void> {
-    const ref = this.lockRef(runId);
+    const ref = this.refs.lock(runId);
     await this.transaction(async (tx) => {
       const snap = await tx.get(ref);
       if (!snap.exists || snap.get('owner') !== owner) return;
@@ -289,7 +217,7 @@ export class FirestoreStore implements CoordinationStore {
 
   /** Read-modify-write of a project's slot document in one transaction (written back only if changed). */
   private async updateSlots<T>(projectId: number, change: (slots: SlotsDoc) => T): Promise<T> {
-    const ref = this.slotsRef(projectId);
+    const ref = this.refs.slots(projectId);
     return this.transaction(async (tx) => {
       const snap = await tx.get(ref);
       const before = snap.exists ? (snap.data() as SlotsDoc) : slots.emptySlots();
@@ -301,28 +229,13 @@ export class FirestoreStore implements CoordinationStore {
   }
 
   private async readSlots(projectId: number): Promise<SlotsDoc> {
-    const snap = await this.slotsRef(projectId).get();
+    const snap = await this.refs.slots(projectId).get();
     return snap.exists ? (snap.data() as SlotsDoc) : slots.emptySlots();
   }
 
   private transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.db.runTransaction(fn, { maxAttempts: this.maxAttempts });
   }
-
-  private collection(name: string) {
-    return this.db.collection(`${this.prefix}${name}`);
-  }
-
-  private ref(collection: string, key: string): DocumentReference {
-    return this.collection(collection).doc(docId(key));
-  }
-
-  private seenRef = (key: string) => this.ref('deliveries', key);
-  private threadRef = (threadKey: string) => this.ref('threads', threadKey);
-  private noteRef = (noteId: number) => this.ref('notes', String(noteId));
-  private runRef = (runId: string) => this.ref('runs', runId);
-  private lockRef = (runId: string) => this.ref('trigger_locks', runId);
-  private slotsRef = (projectId: number) => this.ref('slots', String(projectId));
 }
 
 /** gRPC ALREADY_EXISTS: create() found the document there. */
