@@ -19,10 +19,9 @@ import { goalLine, PUBSUB_INGEST_RATIO_GOAL, summary, TRIGGER_P95_GOAL_MS, type 
 // Standalone: `npx tsx bench/pubsub.ts` (after `npm run build`) measures its own bare baseline.
 
 const GOOGLE_PROJECT = 'bench-claude-gitlab-flow';
-/** Runs both parts; returns their goals (printed as they are measured). */
-export async function pubsubBench(bare: IngestResult, seconds: number): Promise<Goal[]> {
+/** Runs both parts; adds their goals to `goals` as they are measured (and prints each). */
+export async function pubsubBench(bare: IngestResult, seconds: number, goals: Goal[] = []): Promise<Goal[]> {
   const started = Date.now();
-  const goals: Goal[] = [];
   const record = (goal: Goal) => {
     goals.push(goal);
     console.log(goalLine(goal));
@@ -233,7 +232,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } finally {
     await bareServer.stop();
   }
-  const { lines, ok } = summary(await pubsubBench(bare, seconds));
-  console.log(lines.join('\n'));
-  if (!ok) process.exitCode = 1;
+  const goals: Goal[] = [];
+  try {
+    await pubsubBench(bare, seconds, goals);
+  } finally {
+    console.log(summary(goals).lines.join('\n'));
+  }
+  if (!summary(goals).ok) process.exitCode = 1;
 }
