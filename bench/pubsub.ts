@@ -9,6 +9,7 @@ import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
 import { startServiceProcess, type LogLine } from '../test/support/service-process.js';
 import { loadIngest, type IngestResult } from './ingest.js';
 import { startAndWaitHealthy } from './processes.js';
+import { goalLine, PUBSUB_INGEST_RATIO_GOAL, summary, TRIGGER_P95_GOAL_MS, type Goal } from './goals.js';
 
 // `npm run bench`, with the emulators (BENCH_WITH_EMULATOR=0 skips it): what production's parts cost.
 // 1. Ingest with a durable publish: the service on Pub/Sub and Firestore (emulators) under the same
@@ -18,10 +19,13 @@ import { startAndWaitHealthy } from './processes.js';
 // Standalone: `npx tsx bench/pubsub.ts` (after `npm run build`) measures its own bare baseline.
 
 const GOOGLE_PROJECT = 'bench-claude-gitlab-flow';
-const TRIGGER_GOAL_MS = 100;
-
-export async function pubsubBench(bare: IngestResult, seconds: number): Promise<void> {
+/** Runs both parts; adds their goals to `goals` as they are measured (and prints each). */
+export async function pubsubBench(bare: IngestResult, seconds: number, goals: Goal[] = []): Promise<Goal[]> {
   const started = Date.now();
+  const record = (goal: Goal) => {
+    goals.push(goal);
+    console.log(goalLine(goal));
+  };
   const emulators = await startEmulators();
   console.log(`emulators up (pubsub ${emulators.pubsub.startMs} ms, firestore ${emulators.firestore.startMs} ms)`);
   try {
@@ -31,7 +35,7 @@ export async function pubsubBench(bare: IngestResult, seconds: number): Promise<
       `pubsub ingest: bare express ${bare.requestsPerSecond.toFixed(0)} req/s; ours with durable publish ${ours.result.requestsPerSecond.toFixed(0)} req/s ` +
         `(p99 ${ours.result.p99Ms} ms, non-2xx ${ours.result.non2xx}, errors ${ours.result.errors}; ${ours.published} messages on the topic after warm-up and run)`,
     );
-    console.log(`pubsub ingest throughput ratio ${ratio.toFixed(2)}x (goal >= 0.6x) ${ratio >= 0.6 ? 'MET' : 'MISSED'}`);
+    record({ name: 'pubsub ingest throughput ratio', measured: ratio, unit: 'x', atLeast: PUBSUB_INGEST_RATIO_GOAL });
     // Where the time goes: the same service and publish with the embedded store (one instance only, so
     // not a production setting), i.e. what the durable publish costs without Firestore's writes.
     const publishOnly = await ingestOnPubSub(emulators.pubsub, emulators.firestore, seconds, { STORE: 'memory' });
@@ -49,11 +53,12 @@ export async function pubsubBench(bare: IngestResult, seconds: number): Promise<
       if (values.length) console.log(`  ${stage}: p50 ${percentile(values, 50).toFixed(0)} ms, p95 ${percentile(values, 95).toFixed(0)} ms`);
     }
     const p95 = percentile(total, 95);
-    console.log(`debounce-end to trigger p95 ${p95.toFixed(0)} ms (goal <= ${TRIGGER_GOAL_MS} ms) ${p95 <= TRIGGER_GOAL_MS ? 'MET' : 'MISSED'}`);
+    record({ name: 'debounce-end to trigger p95', measured: p95, unit: 'ms', atMost: TRIGGER_P95_GOAL_MS });
   } finally {
     await emulators.stop();
     console.log(`pubsub bench took ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
+  return goals;
 }
 
 function googleEnv(pubsub: EmulatorHandle, firestore: EmulatorHandle, id: string): Record<string, string> {
@@ -227,5 +232,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   } finally {
     await bareServer.stop();
   }
-  await pubsubBench(bare, seconds);
+  const goals: Goal[] = [];
+  try {
+    await pubsubBench(bare, seconds, goals);
+  } finally {
+    console.log(summary(goals).lines.join('\n'));
+  }
+  if (!summary(goals).ok) process.exitCode = 1;
 }

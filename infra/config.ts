@@ -180,7 +180,12 @@ const schema = z
           .string()
           .regex(/^[a-z][a-z0-9-]{4,22}[a-z0-9]$/, 'must be 6-24 lowercase letters, digits or hyphens')
           .default('claude-gitlab-flow'),
-        image: z.string().min(1).nullish(),
+        // The Dockerfile's service target; its runner target (Claude Code, pushed as runner:TAG) is the CI job image.
+        image: z
+          .string()
+          .min(1)
+          .refine((image) => !/\/runner(:[^/]*)?(@sha256:[0-9a-f]+)?$/.test(image), 'names the runner image: Cloud Run runs the Dockerfile\'s service target (…/service:TAG)')
+          .nullish(),
         minInstances: count(0, 100).default(0),
         maxInstances: count(1, 1000).default(3),
         concurrency: count(1, 1000).default(80),

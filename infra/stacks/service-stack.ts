@@ -104,7 +104,7 @@ export class ServiceStack extends GoogleStack {
 
     new TerraformOutput(this, 'image_repository', {
       value: imageRepository,
-      description: 'Push the service image here, then set service.image in the infra config.',
+      description: 'Push the images here: the Dockerfile\'s service target as service:TAG (then set service.image in the infra config), its runner target as runner:TAG (the templates\' CLAUDE_FLOW_IMAGE).',
     });
     new TerraformOutput(this, 'secret_commands', {
       value: secrets.addVersionCommands,

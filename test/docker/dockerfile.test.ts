@@ -1,13 +1,15 @@
 // Proves the Dockerfile without a Docker engine: executes its own steps (dockerfile-sim.ts reads and
-// interprets the file; nothing here restates them) on a clean copy of the repository, then runs the
-// runtime stage's CMD the way Cloud Run would and checks what the image ships.
+// interprets the file; nothing here restates them) on a clean copy of the repository, building both
+// targets (`service`, the Cloud Run image, and `runner`, the CI job image), then runs the service's CMD
+// the way Cloud Run would, checks what each image ships and prints their sizes.
 //
 // What differs from a real `docker build`: the apt-get lines are recorded, not run (asserted below to be
-// the git install); npm and node are this machine's (the test insists on the image's Node major); the
-// machine's npm cache stands in for the image's, with --prefer-offline, so `npm cache clean` is skipped.
+// the git install); npm and node are this machine's, standing in for the image's Node 24 (the code's
+// engines floor is Node 20, which the test insists this machine is at least); the machine's npm cache
+// stands in for the image's, with --prefer-offline, so `npm cache clean` is skipped.
 // Set KEEP_DOCKER_SIM=1 to keep the stage directories for inspection.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { builtinModules } from 'node:module';
@@ -20,9 +22,13 @@ import { inStage, isIgnored, parseDockerignore, simulate, type Stage, type StepT
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const BUILD_TIMEOUT_MS = 6 * 60_000;
 
-// The runtime stage's only non-npm RUN commands: installing git for `claude-gitlab-flow run`.
+// The runner's only RUN commands: installing git for `claude-gitlab-flow run`.
 const APT_INSTALL_GIT = ['apt-get update', 'apt-get install -y --no-install-recommends git ca-certificates', 'rm -rf /var/lib/apt/lists/*'];
 const NPM_CACHE_CLEAN = 'npm cache clean --force';
+// The build stage's one non-npm command: Claude Code's binary for this platform, out of node_modules.
+const CLAUDE_BINARY = 'node scripts/claude-binary.mjs claude-code/claude';
+// ELF e_machine of the `claude` binary each Node architecture needs.
+const ELF_MACHINE: Record<string, number> = { x64: 0x3e, arm64: 0xb7 };
 // The agent's user (needs root in a container): exactly this uid, never 0, no login shell.
 const AGENT_USER = [
   'groupadd --system --gid 10001 claude-agent',
@@ -41,7 +47,9 @@ let context: string;
 let ignoredFiles: string[] = [];
 let stages: Stage[] = [];
 let build: Stage;
-let runtime: Stage;
+let deps: Stage;
+let runner: Stage;
+let service: Stage;
 const timings: StepTiming[] = [];
 const suiteStarted = Date.now();
 
@@ -167,6 +175,28 @@ function reachable(root: string, entry: string): { modules: string[]; packages: 
   return { modules: [...modules].sort(), packages: [...packages].sort() };
 }
 
+/** Every file under `root` (symlinks included, not followed), as paths relative to it. */
+function filesUnder(root: string): string[] {
+  return (readdirSync(root, { recursive: true, withFileTypes: true }) as Array<{ name: string; parentPath: string; isDirectory(): boolean }>)
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => path.relative(root, path.join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+/** Bytes on disk under `path` (allocated blocks, as `du` counts them; hard links once). */
+function diskBytes(target: string): number {
+  const seen = new Set<string>();
+  const count = (file: string): number => {
+    const stat = lstatSync(file);
+    const key = `${stat.dev}:${stat.ino}`;
+    if (seen.has(key)) return 0;
+    seen.add(key);
+    const own = stat.blocks * 512;
+    return stat.isDirectory() ? own + readdirSync(file).reduce((sum, entry) => sum + count(path.join(file, entry)), 0) : own;
+  };
+  return count(target);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
@@ -197,7 +227,7 @@ beforeAll(async () => {
     classifyRun(command) {
       // Emptying the shared cache that stands in for the image's would only slow later installs here.
       if (command === NPM_CACHE_CLEAN) return 'skip';
-      if (command.startsWith('npm ')) return 'run';
+      if (command.startsWith('npm ') || command === CLAUDE_BINARY) return 'run';
       // apt-get needs root in a container; the test asserts these are exactly the git install.
       if (APT_INSTALL_GIT.includes(command)) return 'skip';
       if (AGENT_USER.includes(command)) return 'skip';
@@ -206,11 +236,13 @@ beforeAll(async () => {
   });
   stages = result.stages;
   timings.push(...result.timings);
-  build = stages[0]!;
-  runtime = stages.at(-1)!;
-  const home = inStage(runtime, imageUser(runtime).home);
-  mkdirSync(home, { recursive: true });
-  if (process.getuid?.() === 0) chownSync(home, imageUser(runtime).uid, imageUser(runtime).gid);
+  const named = (name: string) => stages.find((stage) => stage.name === name)!;
+  [build, deps, runner, service] = [named('build'), named('deps'), named('runner'), named('service')];
+  for (const target of [runner, service]) {
+    const home = inStage(target, imageUser(target).home);
+    mkdirSync(home, { recursive: true });
+    if (process.getuid?.() === 0) chownSync(home, imageUser(target).uid, imageUser(target).gid);
+  }
   timings.push({ step: 'simulated docker build, total', ms: Date.now() - started });
 }, BUILD_TIMEOUT_MS);
 
@@ -222,24 +254,33 @@ afterAll(() => {
 }, 120_000);
 
 describe('Dockerfile', () => {
-  it('has a build stage and a non-root runtime stage on the Node 20 slim image', () => {
-    expect(stages.map((stage) => stage.name)).toEqual(['build', 'runtime']);
-    for (const stage of stages) expect(stage.base).toMatch(/^node:20(\.\d+){0,2}-(bookworm-)?slim$/);
-    // The simulation runs this machine's node: it stands in for the image's only at the same major.
-    const imageMajor = /^node:(\d+)/.exec(runtime.base)![1];
-    expect(process.versions.node.split('.')[0], `tests run on Node ${process.versions.node}, the image has ${runtime.base}`).toBe(imageMajor);
+  it('has a build stage, a deps stage and two non-root targets, runner and service (the default), on the Node 24 slim image', () => {
+    expect(stages.map((stage) => stage.name)).toEqual(['build', 'deps', 'runner', 'service']);
+    for (const stage of stages) expect(stage.base).toMatch(/^node:24(\.\d+){0,2}-bookworm-slim$/);
+    // This machine's node stands in for the image's: the code supports Node 20 and later (engines).
+    const engines = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe('>=20');
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(20);
 
-    expect(build.ran).toEqual(['npm ci --no-audit --no-fund', 'npm run build']);
+    expect(build.ran).toEqual(['npm ci --no-audit --no-fund', CLAUDE_BINARY, 'npm run build']);
     expect(build.skipped).toEqual([]);
-    expect(runtime.ran).toEqual(['npm ci --omit=dev --no-audit --no-fund']);
-    expect(runtime.skipped).toEqual([...APT_INSTALL_GIT, ...AGENT_USER, NPM_CACHE_CLEAN]);
+    expect(deps.ran).toEqual(['npm ci --omit=dev --no-audit --no-fund']);
+    expect(deps.skipped).toEqual([NPM_CACHE_CLEAN]);
+    expect(runner.ran).toEqual([]);
+    expect(runner.skipped).toEqual([...APT_INSTALL_GIT, ...AGENT_USER]);
+    expect(service.ran).toEqual([]);
+    expect(service.skipped).toEqual([]);
 
-    expect(runtime.user).toBeTruthy();
-    expect(runtime.user).not.toMatch(/^(root|0)(:|$)/);
-    expect(runtime.env.NODE_ENV).toBe('production');
-    expect(runtime.expose).toEqual(['8080']);
-    expect(runtime.workdir).toBe('/app');
-    expect(runtime.cmd).toEqual(['node', 'dist/service/cli.js', 'serve']);
+    for (const target of [runner, service]) {
+      expect(target.user).toBeTruthy();
+      expect(target.user).not.toMatch(/^(root|0)(:|$)/);
+      expect(target.env.NODE_ENV).toBe('production');
+      expect(target.workdir).toBe('/app');
+    }
+    expect(service.expose).toEqual(['8080']);
+    expect(service.cmd).toEqual(['node', 'dist/service/cli.js', 'serve']);
+    expect(runner.expose).toEqual([]);
+    expect(runner.cmd).toEqual(['node', 'dist/service/cli.js', 'run', '--help']);
   });
 
   it('sends a context without dependencies, build output, git state or secrets', () => {
@@ -250,35 +291,46 @@ describe('Dockerfile', () => {
     for (const file of ['node_modules/x/index.js', 'infra/node_modules/x.js', 'dist/service/cli.js', 'cdktf.out/stacks/a.json', '.git/HEAD', 'coverage/index.html', 'a/b.log', '.env', 'infra/.env.local']) {
       expect(isIgnored(patterns, file), file).toBe(true);
     }
-    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'service/cli.ts', 'service/dist/x.ts']) {
+    for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'service/cli.ts', 'service/dist/x.ts', 'scripts/claude-binary.mjs', 'bin/claude-gitlab-flow']) {
       expect(isIgnored(patterns, file), file).toBe(false);
     }
     expect(ignoredFiles.filter((file) => file.startsWith('service/'))).toEqual([]);
   });
 
-  it('ships production dependencies and dist/ only', () => {
-    const app = inStage(runtime, '/app');
+  it.each(['service', 'runner'])('%s: ships production dependencies and dist/ only, without the agent SDK', (name) => {
+    const target = name === 'service' ? service : runner;
+    const app = inStage(target, '/app');
     expect(readdirSync(app).sort()).toEqual(['dist', 'node_modules', 'package-lock.json', 'package.json']);
     expect(existsSync(path.join(app, 'dist', 'service', 'cli.js'))).toBe(true);
 
     const pkg = JSON.parse(readFileSync(path.join(app, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     const lock = JSON.parse(readFileSync(path.join(app, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> };
-    for (const name of ['vitest', 'typescript', 'tsx', 'cdktf', 'esbuild']) expect(existsSync(path.join(app, 'node_modules', name)), name).toBe(false);
-    for (const name of Object.keys(pkg.dependencies)) expect(existsSync(path.join(app, 'node_modules', name)), name).toBe(true);
-    // Everything the lockfile marks dev-only, at any depth, is absent.
+    for (const dev of ['vitest', 'typescript', 'tsx', 'cdktf', 'esbuild']) expect(existsSync(path.join(app, 'node_modules', dev)), dev).toBe(false);
+    for (const dependency of Object.keys(pkg.dependencies)) expect(existsSync(path.join(app, 'node_modules', dependency)), dependency).toBe(true);
+    // Everything the lockfile marks dev-only, at any depth, is absent: the agent SDK and its platform
+    // packages (Claude Code's binary) among them.
     const devOnly = Object.entries(lock.packages).filter(([key, entry]) => key.startsWith('node_modules/') && entry.dev === true);
     expect(devOnly.length).toBeGreaterThan(Object.keys(pkg.devDependencies).length);
+    expect(devOnly.map(([key]) => key)).toContain(`node_modules/@anthropic-ai/claude-agent-sdk-linux-${process.arch}`);
     const present = devOnly.map(([key]) => key).filter((key) => existsSync(path.join(app, key)));
     expect(present).toEqual([]);
+    expect(readdirSync(path.join(app, 'node_modules')).filter((entry) => entry === '@anthropic-ai')).toEqual([]);
+  });
+
+  it('service: has no `claude` binary anywhere and no git', () => {
+    const files = filesUnder(service.root);
+    expect(files.filter((file) => path.basename(file) === 'claude' || file.includes('claude-agent-sdk'))).toEqual([]);
+    expect(files.filter((file) => path.basename(file) === 'git')).toEqual([]);
+    expect(existsSync(inStage(service, '/usr/local/bin'))).toBe(false);
   });
 
   it('loads everything the CLI can reach with production dependencies only, as the image user', async () => {
-    const { modules, packages } = reachable(inStage(runtime, '/app'), 'dist/service/cli.js');
+    const { modules, packages } = reachable(inStage(service, '/app'), 'dist/service/cli.js');
     // cli.js itself runs on import, so it is started below instead; every module and package it can
     // load (dynamic imports included: Google's clients load only when configured) is imported here,
     // so one needing a devDependency fails now rather than on the first request or CI job.
     const imports = [...modules.filter((file) => file !== 'dist/service/cli.js').map((file) => `./${file}`), ...packages];
-    const dependencies = Object.keys((JSON.parse(readFileSync(inStage(runtime, '/app/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
+    const dependencies = Object.keys((JSON.parse(readFileSync(inStage(service, '/app/package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies);
     const packageName = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
     expect(packages.map(packageName).filter((name) => !dependencies.includes(name)), 'packages the CLI loads that are not dependencies').toEqual([]);
     const script = `for (const m of JSON.parse(process.env.IMPORTS)) {
@@ -286,28 +338,52 @@ describe('Dockerfile', () => {
       catch (error) { console.error(m + ': ' + error.message); process.exitCode = 1; }
     }
     process.exit();`;
-    const { exited } = collect(containerProcess(runtime, { IMPORTS: JSON.stringify(imports) }, ['node', '--input-type=module', '-e', script]));
+    const { exited } = collect(containerProcess(service, { IMPORTS: JSON.stringify(imports) }, ['node', '--input-type=module', '-e', script]));
     const result = await exited;
     expect(result.stderr, `importing ${imports.join(', ')}`).toBe('');
     expect(result.code).toBe(0);
   });
 
-  it('starts the runner entry point (`run --help`) as the image user', async () => {
-    const { exited } = collect(containerProcess(runtime, {}, ['node', 'dist/service/cli.js', 'run', '--help']));
+  it("runner: its CMD (`run --help`) starts the runner entry point as the image user", async () => {
+    const { exited } = collect(containerProcess(runner, {}));
     const result = await exited;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('claude-gitlab-flow run');
   });
 
-  it('puts the runner command and Claude Code on PATH for the CI job', () => {
-    const launcher = inStage(runtime, '/usr/local/bin/claude-gitlab-flow');
+  it(`runner: puts the runner command and Claude Code for this machine's architecture (${process.arch}) on PATH`, () => {
+    const launcher = inStage(runner, '/usr/local/bin/claude-gitlab-flow');
     expect(readFileSync(launcher, 'utf8')).toContain('exec node /app/dist/service/cli.js "$@"');
     expect(lstatSync(launcher).mode & 0o111).not.toBe(0);
-    const claude = inStage(runtime, '/usr/local/bin/claude');
+    const claude = inStage(runner, '/usr/local/bin/claude');
     expect(lstatSync(claude).mode & 0o111).not.toBe(0);
+    // An ELF executable for this architecture (e_machine, little-endian, at offset 18).
+    const header = Buffer.alloc(20);
+    const fd = openSync(claude, 'r');
+    try {
+      readSync(fd, header, 0, 20, 0);
+    } finally {
+      closeSync(fd);
+    }
+    expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(header.readUInt16LE(18), `e_machine of ${claude}`).toBe(ELF_MACHINE[process.arch]);
     const version = execFileSync(claude, ['--version'], { encoding: 'utf8', timeout: 60_000 });
     expect(version).toMatch(/\d+\.\d+\.\d+/);
+    // Only the one binary: no copy left in node_modules.
+    expect(filesUnder(runner.root).filter((file) => path.basename(file) === 'claude')).toEqual(['usr/local/bin/claude']);
+  });
+
+  it('reports both images\' sizes: the service is the smaller by about the size of Claude Code', () => {
+    // What each target's final stage holds on disk, without the node:24 base image both start from.
+    const sizes = { service: diskBytes(service.root), runner: diskBytes(runner.root) };
+    const claude = diskBytes(inStage(runner, '/usr/local/bin/claude'));
+    const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+    const line = `image sizes over the node base image: service ${mb(sizes.service)}, runner ${mb(sizes.runner)} (of which claude ${mb(claude)})`;
+    console.log(line);
+    timings.push({ step: line, ms: 0 });
+    expect(sizes.runner - sizes.service).toBeGreaterThanOrEqual(claude);
+    expect(sizes.service).toBeLessThan(claude);
   });
 
   it('serves /healthz on PORT, and exits 0 with "shut down cleanly" on SIGTERM', async () => {
@@ -323,7 +399,7 @@ describe('Dockerfile', () => {
     try {
       const port = await freePort();
       const started = Date.now();
-      const child = containerProcess(runtime, {
+      const child = containerProcess(service, {
         PORT: String(port),
         GITLAB_URL: `http://127.0.0.1:${(gitlab.address() as AddressInfo).port}`,
         GITLAB_TOKEN: 'glpat-docker-simulation-token',
@@ -369,7 +445,7 @@ describe('Dockerfile', () => {
 
   it('refuses to start without GITLAB_TOKEN, in one stderr line naming it', async () => {
     const { exited } = collect(
-      containerProcess(runtime, { PORT: String(await freePort()), GITLAB_WEBHOOK_SECRET: 'docker-simulation-webhook-secret', LOG_LEVEL: 'info' }),
+      containerProcess(service, { PORT: String(await freePort()), GITLAB_WEBHOOK_SECRET: 'docker-simulation-webhook-secret', LOG_LEVEL: 'info' }),
     );
     const result = await exited;
     expect(result.code).not.toBe(0);

@@ -33,6 +33,16 @@ describe('infra config', () => {
     expect(config.gitlab).toMatchObject({ url: 'https://gitlab.example.com', namespaceIds: ['5'], projectIds: ['6', '7'] });
   });
 
+  it('takes the service image, not the runner image (the CI jobs\' Claude Code image)', () => {
+    const repo = 'europe-west1-docker.pkg.dev/my-gcp-project/claude-gitlab-flow';
+    expect(parseConfig(rawConfigWith({ service: { image: `${repo}/service:0.1.0` } })).service.image).toBe(`${repo}/service:0.1.0`);
+    for (const image of [`${repo}/runner:0.1.0`, `${repo}/runner`, `${repo}/runner@sha256:abc123`]) {
+      expect(problemsOf(rawConfigWith({ service: { image } })), image).toEqual([
+        "service.image: names the runner image: Cloud Run runs the Dockerfile's service target (…/service:TAG)",
+      ]);
+    }
+  });
+
   it('fails on a missing project id, naming the field', () => {
     const raw = exampleRawConfig();
     delete raw.project.id;
