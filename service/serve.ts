@@ -6,7 +6,7 @@ import { createGitLabApi } from './gitlab/lazy-api.js';
 import { buildApp } from './http/app.js';
 import { startStalledSweep } from './worker/stalled-sweep.js';
 import type { Logger } from './log.js';
-import { createBackends } from './backends.js';
+import { createBackends, type Backends } from './backends.js';
 import { createWorker } from './worker/worker.js';
 
 // Composition root for `claude-gitlab-flow serve`: wires config → backends (queue, store) → worker →
@@ -19,12 +19,18 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-export async function serve(config: Config, logger: Logger, options: { host?: string } = {}): Promise<RunningService> {
+export interface ServeOptions {
+  host?: string;
+  /** The queue and store to use instead of the configured ones (the bench counts their calls). */
+  backends?: Backends;
+}
+
+export async function serve(config: Config, logger: Logger, options: ServeOptions = {}): Promise<RunningService> {
   const instanceId = randomUUID();
   const shutdown = new AbortController();
   let shuttingDown = false;
   const gitlab = createGitLabApi({ baseUrl: config.gitlabUrl, token: config.gitlabToken });
-  const backends = await createBackends(config, logger);
+  const backends = options.backends ?? (await createBackends(config, logger));
   const handler = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
 
   let selfUsername: string | null = null;

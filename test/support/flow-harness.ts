@@ -1,4 +1,5 @@
 import { parseConfig, type Config } from '../../service/config.js';
+import type { Backends } from '../../service/backends.js';
 import { serve, type RunningService } from '../../service/serve.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../standins/gitlab/index.js';
 import { TEST_WEBHOOK_TOKEN } from './payloads.js';
@@ -25,7 +26,7 @@ export interface FlowWorld {
   close(): Promise<void>;
 }
 
-export async function startFlowWorld(options: { env?: Record<string, string>; standIn?: StandInOptions; projectPath?: string; protectDefaultBranch?: boolean } = {}): Promise<FlowWorld> {
+export async function startFlowWorld(options: { env?: Record<string, string>; standIn?: StandInOptions; projectPath?: string; protectDefaultBranch?: boolean; backends?: Backends } = {}): Promise<FlowWorld> {
   const gitlab = await startGitLabStandIn({ pipelines: { hookOn: 'finish' }, ...options.standIn });
   const bot = gitlab.addUser({ username: 'claude-bot', name: 'Claude' });
   const dana = gitlab.addUser({ username: 'dana' });
@@ -49,7 +50,7 @@ export async function startFlowWorld(options: { env?: Record<string, string>; st
     }),
     port: 0,
   };
-  const service = await serve(config, captured.logger, { host: '127.0.0.1' });
+  const service = await serve(config, captured.logger, { host: '127.0.0.1', ...(options.backends ? { backends: options.backends } : {}) });
   const hook = gitlab.registerWebhook(project.id, { url: `${service.url}/webhooks/gitlab`, token: TEST_WEBHOOK_TOKEN, noteEvents: true });
   return {
     gitlab,
