@@ -58,12 +58,18 @@ async function main(goals: Goal[]): Promise<void> {
   const rounds = Number(process.env.BENCH_STARTUP_ROUNDS ?? 15);
   // BENCH_ONLY=startup (or ingest) measures that part alone, e.g. to compare start-up before and after a change.
   const only = process.env.BENCH_ONLY;
-  if (only !== undefined && only !== 'startup' && only !== 'ingest') throw new Error(`BENCH_ONLY is startup or ingest, not ${only}`);
+  if (only !== undefined && !['startup', 'ingest', 'round-trips'].includes(only)) throw new Error(`BENCH_ONLY is startup, ingest or round-trips, not ${only}`);
   if (process.env.BENCH_SKIP_BUILD !== '1') execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
   const record = (goal: Goal) => {
     goals.push(goal);
     console.log(goalLine(goal));
   };
+
+  if (only === undefined || only === 'round-trips') {
+    const { countRoundTrips, roundTripLines } = await import('./round-trips.js');
+    for (const line of roundTripLines(await countRoundTrips())) console.log(line);
+    if (only === 'round-trips') return;
+  }
 
   let bare: IngestResult | null = null;
   if (only !== 'startup') {
