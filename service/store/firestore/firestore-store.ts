@@ -11,11 +11,14 @@ import {
   type SlotsDoc,
   type ThreadDoc,
 } from './codec.js';
-import { byNoteOrder, lockResult } from '../memory-store.js';
+import { byNoteOrder, lockResult, MAX_INCIDENTS, nextPauseState } from '../memory-store.js';
 import * as slots from '../slots.js';
 import type {
   ClaimThreadResult,
   CoordinationStore,
+  Incident,
+  PauseState,
+  ProjectSlotsView,
   PendingMention,
   RecordMentionResult,
   RunRecord,
@@ -24,7 +27,7 @@ import type {
   StalledWork,
   TriggerLockResult,
 } from '../types.js';
-import { ABANDONED_LOCK_AT } from '../types.js';
+import { ABANDONED_LOCK_AT, NOT_PAUSED } from '../types.js';
 
 // The coordination store on Firestore: the memory store's semantics across instances. Every method that
 // decides something reads and writes in one transaction (or relies on create()'s precondition), so two
@@ -51,6 +54,7 @@ export interface FirestoreStoreOptions {
 
 export const DEFAULT_COLLECTION_PREFIX = 'cgf_';
 const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
+const INCIDENT_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 export class FirestoreStore implements CoordinationStore {
   readonly db: Firestore;
@@ -268,6 +272,45 @@ export class FirestoreStore implements CoordinationStore {
     return slots.liveRuns(await this.readSlots(projectId), now);
   }
 
+  async listRecentRuns(limit: number): Promise<RunRecord[]> {
+    // A single-field order: Firestore's automatic index serves it.
+    const snap = await this.collection('runs').orderBy('updatedAt', 'desc').limit(limit).get();
+    return snap.docs.map((doc) => decodeRun(doc.data() as RunDoc));
+  }
+
+  async listProjectSlots(now: number): Promise<ProjectSlotsView[]> {
+    // One small document per project that ever ran.
+    const snap = await this.collection('slots').get();
+    return snap.docs.map((doc) => slots.view(Number(doc.id), doc.data() as SlotsDoc, now)).filter((view) => Number.isSafeInteger(view.projectId));
+  }
+
+  async pauseState(): Promise<PauseState> {
+    const snap = await this.pauseRef().get();
+    return snap.exists ? (snap.data() as PauseState) : { ...NOT_PAUSED };
+  }
+
+  async setPaused(paused: boolean, by: string, now: number): Promise<PauseState> {
+    const ref = this.pauseRef();
+    return this.transaction(async (tx) => {
+      const snap = await tx.get(ref);
+      const next = nextPauseState(snap.exists ? (snap.data() as PauseState) : NOT_PAUSED, paused, by, now);
+      tx.set(ref, next);
+      return next;
+    });
+  }
+
+  async recordIncident(incident: Incident): Promise<void> {
+    await this.collection('incidents').add({ ...incident, message: incident.message.slice(0, 2000), expireAt: expiresAfter(incident.at, INCIDENT_RETENTION_MS) });
+  }
+
+  async recentIncidents(limit: number): Promise<Incident[]> {
+    const snap = await this.collection('incidents').orderBy('at', 'desc').limit(Math.min(limit, MAX_INCIDENTS)).get();
+    return snap.docs.map((doc) => {
+      const { at, kind, message } = doc.data() as Incident;
+      return { at, kind, message };
+    });
+  }
+
   /** Read-modify-write of a project's slot document in one transaction (written back only if changed). */
   private async updateSlots<T>(projectId: number, change: (slots: SlotsDoc) => T): Promise<T> {
     const ref = this.slotsRef(projectId);
@@ -304,6 +347,7 @@ export class FirestoreStore implements CoordinationStore {
   private runRef = (runId: string) => this.ref('runs', runId);
   private lockRef = (runId: string) => this.ref('trigger_locks', runId);
   private slotsRef = (projectId: number) => this.ref('slots', String(projectId));
+  private pauseRef = () => this.ref('control', 'pause');
 }
 
 /** gRPC ALREADY_EXISTS: create() found the document there. */
