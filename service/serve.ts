@@ -7,6 +7,7 @@ import { buildApp } from './http/app.js';
 import { startStalledSweep } from './worker/stalled-sweep.js';
 import type { Logger } from './log.js';
 import { createBackends } from './backends.js';
+import { pauseGate } from './worker/pause-gate.js';
 import { createWorker } from './worker/worker.js';
 
 // Composition root for `claude-gitlab-flow serve`: wires config → backends (queue, store) → worker →
@@ -25,7 +26,8 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
   let shuttingDown = false;
   const gitlab = createGitLabApi({ baseUrl: config.gitlabUrl, token: config.gitlabToken });
   const backends = await createBackends(config, logger);
-  const handler = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
+  const worker = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
+  const handler = pauseGate(worker, { store: backends.store, gitlab, logger, clock: systemClock, debounceMs: config.debounceMs });
 
   let selfUsername: string | null = null;
 

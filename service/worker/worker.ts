@@ -507,6 +507,11 @@ class Worker {
     let pipeline = hold.takenOver || run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
     if (pipeline) log.warn({ pipelineId: pipeline.id }, 'found the pipeline an interrupted attempt started: not triggering again');
     if (!pipeline) {
+      // Paused by the operator (pause-gate.ts): the run keeps its state and slot; `resume` queues it again.
+      if ((await store.pauseState()).paused) {
+        log.info('paused by the operator: the pipeline waits for resume');
+        return;
+      }
       // Still ours, and for long enough: an attempt that took the lock over while we were stalled may have triggered already.
       await hold.confirm();
       try {
