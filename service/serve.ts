@@ -4,6 +4,7 @@ import { systemClock } from './clock.js';
 import { describeConfig, type Config } from './config.js';
 import { createGitLabApi } from './gitlab/lazy-api.js';
 import { buildApp } from './http/app.js';
+import { statusRoute } from './status/status-route.js';
 import { startStalledSweep } from './worker/stalled-sweep.js';
 import type { Logger } from './log.js';
 import { createBackends } from './backends.js';
@@ -43,7 +44,17 @@ export async function serve(config: Config, logger: Logger, options: { host?: st
     publish: (work) => backends.queue.publish(work),
     googleProjectId: config.google.projectId,
     isShuttingDown: () => shuttingDown,
-    extraRoutes: backends.routes(handler),
+    extraRoutes: [
+      ...backends.routes(handler),
+      statusRoute({
+        token: config.statusToken,
+        store: backends.store,
+        publish: (work) => backends.queue.publish(work),
+        clock: systemClock,
+        logger,
+        stalledAfterMs: config.stalledWorkAfterMs,
+      }),
+    ],
   });
 
   await backends.queue.start(handler);
