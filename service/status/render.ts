@@ -36,6 +36,7 @@ function time(at: number | string): string {
 }
 
 const STYLE = `
+*{box-sizing:border-box}
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;padding:0 12px 32px;color:#1f2328;background:#fff}
 header{padding:12px 0;border-bottom:1px solid #d0d7de;margin-bottom:8px}
 h1{font-size:20px;margin:0}h2{font-size:17px;margin:20px 0 6px}
@@ -44,7 +45,7 @@ h1{font-size:20px;margin:0}h2{font-size:17px;margin:20px 0 6px}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;margin:6px 0;overflow-wrap:anywhere}
 .card .top{display:flex;justify-content:space-between;gap:8px;flex-wrap:wrap}
 .state{font-weight:600;text-transform:uppercase;font-size:12px;padding:1px 6px;border-radius:10px;background:#eaeef2}
-.state-triggered{background:#dafbe1}.state-failed{background:#ffebe9}.state-waiting{background:#fff8c5}
+.state-running{background:#ddf4ff}.state-finished{background:#dafbe1}.state-failed{background:#ffebe9}.state-waiting{background:#fff8c5}
 .muted{color:#59636e;font-size:13px}.empty{color:#59636e;font-style:italic}
 form{display:inline}button{font:inherit;padding:6px 14px;border-radius:6px;border:1px solid #8c959f;background:#f6f8fa}
 ul{padding-left:18px;margin:4px 0}code{font-size:13px}
@@ -95,7 +96,7 @@ function list<T>(items: T[], card: (item: T) => string, empty: string): string {
 function runCard(run: RunView): string {
   const pipeline = run.pipeline ? link(run.pipeline.url, `pipeline #${run.pipeline.id}`) : '<span class="muted">no pipeline</span>';
   return `<div class="card run" data-run="${escape(run.runId)}">
-<div class="top"><span>${link(run.project.url, run.project.path)} · ${link(run.thread.url, `${run.thread.kind} ${run.thread.title ?? ''}`.trim())}</span><span class="state state-${escape(run.state)}">${escape(run.state)}</span></div>
+<div class="top"><span>${link(run.project.url, run.project.path)} · ${link(run.thread.url, `${run.thread.kind} ${run.thread.title ?? ''}`.trim())}</span><span class="state state-${escape(run.phase)}" title="state: ${escape(run.state)}">${escape(run.phase)}</span></div>
 <div>asked by ${run.askedBy.map((name) => `@${escape(name)}`).join(', ') || '<span class="muted">nobody confirmed</span>'} · ${pipeline} · ${formatDuration(run.durationMs)} · cost not recorded</div>
 <div class="muted">run <code>${escape(run.runId)}</code> · started ${time(run.createdAt)}${run.error ? ` · ${escape(run.error)}` : ''}</div>
 </div>`;

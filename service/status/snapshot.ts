@@ -16,9 +16,11 @@ export interface RunView {
   pipeline: { id: number; url: string | null } | null;
   createdAt: number;
   updatedAt: number;
-  /** From claim to its last state (a finished run), or to now. */
+  /** From claim to now (a run not over), or to its last change of state (for a finished run: the trigger). */
   durationMs: number;
   error: string | null;
+  /** What a person calls it: a triggered run is `running` while its pipeline holds a slot, then `finished`. */
+  phase: 'starting' | 'waiting' | 'running' | 'finished' | 'failed' | 'skipped';
 }
 
 export interface PendingThreadView {
@@ -67,7 +69,8 @@ export async function readStatus(store: CoordinationStore, options: SnapshotOpti
   // Runs in a line may be older than the recent ones: read those too.
   const missing = [...new Set(slotViews.flatMap((view) => view.waiting))].filter((runId) => !known.has(runId));
   for (const run of await Promise.all(missing.map((runId) => store.getRun(runId)))) if (run) known.set(run.runId, run);
-  const view = (run: RunRecord) => runView(run, now);
+  const running = new Set(slotViews.flatMap((slots) => slots.active.map((lease) => lease.runId)));
+  const view = (run: RunRecord) => runView(run, now, running.has(run.runId));
   return {
     at: now,
     pause,
@@ -89,7 +92,7 @@ export async function readStatus(store: CoordinationStore, options: SnapshotOpti
   };
 }
 
-export function runView(run: RunRecord, now: number): RunView {
+export function runView(run: RunRecord, now: number, holdsSlot = false): RunView {
   const last = run.mentions.at(-1)?.request;
   return {
     runId: run.runId,
@@ -100,9 +103,27 @@ export function runView(run: RunRecord, now: number): RunView {
     pipeline: run.pipelineId !== null ? { id: run.pipelineId, url: run.pipelineUrl } : null,
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
-    durationMs: (TERMINAL_RUN_STATES.has(run.state) ? run.updatedAt : now) - run.createdAt,
+    // A running pipeline's run is not over; a finished one's last update is when it was triggered (the store does not hear the end).
+    durationMs: (TERMINAL_RUN_STATES.has(run.state) && !(run.state === 'triggered' && holdsSlot) ? run.updatedAt : now) - run.createdAt,
     error: run.error,
+    phase: phaseOf(run.state, holdsSlot),
   };
+}
+
+function phaseOf(state: RunState, holdsSlot: boolean): RunView['phase'] {
+  switch (state) {
+    case 'claimed':
+    case 'announced':
+      return 'starting';
+    case 'waiting':
+      return 'waiting';
+    case 'triggered':
+      return holdsSlot ? 'running' : 'finished';
+    case 'failed':
+      return 'failed';
+    case 'skipped':
+      return 'skipped';
+  }
 }
 
 function projectOf(run: RunRecord): RunView['project'] {
