@@ -9,6 +9,9 @@ import type { WorkHandler } from '../../service/queue/types.js';
 import { FirestoreStore } from '../../service/store/firestore/firestore-store.js';
 import { pauseGate } from '../../service/worker/pause-gate.js';
 import { heldWorkOldestFirst, resumeHeldWork } from '../../service/worker/resume-held-work.js';
+import { sweepStalledWork } from '../../service/worker/stalled-sweep.js';
+import { MemoryStore } from '../../service/store/memory-store.js';
+import { mention } from '../contract/mentions.js';
 import { eventually } from '../support/flow-harness.js';
 import { captureLogger } from '../support/service-app.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
@@ -104,5 +107,17 @@ describe('what resume queues', () => {
       'flow 2',
       'run r-late',
     ]);
+  });
+
+  it('the stalled-work sweep leaves held work alone while paused (its resumptions would give runs up)', async () => {
+    const store = new MemoryStore();
+    await store.recordMention(mention(1), 0, 0);
+    const published: QueuedWork[] = [];
+    const deps = { store, publish: async (work: QueuedWork) => published.push(work), logger: captureLogger().logger, clock: systemClock, stalledAfterMs: 1000, shutdown: new AbortController().signal };
+    await store.setPaused(true, 'ops', Date.now());
+    expect(await sweepStalledWork(deps, 1000)).toBe(0);
+    await store.setPaused(false, 'ops', Date.now());
+    expect(await sweepStalledWork(deps, 1000)).toBe(1);
+    expect(published).toHaveLength(1);
   });
 });
