@@ -90,6 +90,31 @@ describe('pause and resume', () => {
   });
 });
 
+describe('a run under way when the pause comes', () => {
+  it('stops before its pipeline, keeping its state; resume carries it on', async () => {
+    const store = new MemoryStore();
+    world = await startWorkerWorld({ store });
+    const worker = world.instance(new AbortController().signal);
+    const request = world.mention('@claude under way');
+    const recorded = await store.recordMention({ noteId: request.note.id, request }, Date.now() - 1000, 0);
+    if (recorded.status !== 'pending') throw new Error('not pending');
+    // Past the gate already (the raw worker), then paused.
+    await store.setPaused(true, 'ops', Date.now());
+    expect(await worker({ messageId: 'm1', work: { kind: 'flow', request, seq: recorded.seq }, deliveryAttempt: 1 })).toEqual({ kind: 'ack' });
+    const runId = (await store.runOfNote(request.note.id)) as string;
+    expect((await store.getRun(runId))?.state).toBe('announced');
+    expect(world.gitlab.pipelines(world.project.id)).toEqual([]);
+    expect(world.logs().some((line) => line.message === 'paused by the operator: the pipeline waits for resume')).toBe(true);
+
+    const queued: QueuedWork[] = [];
+    await resumeHeldWork({ store, publish: async (work) => queued.push(work), clock: systemClock, logger: captureLogger().logger }, 'ops');
+    expect(queued).toEqual([{ kind: 'run', runId, projectId: world.project.id }]);
+    expect(await worker({ messageId: 'm2', work: queued[0] as QueuedWork, deliveryAttempt: 1 })).toEqual({ kind: 'ack' });
+    expect((await store.getRun(runId))?.state).toBe('triggered');
+    expect(world.gitlab.pipelines(world.project.id)).toHaveLength(1);
+  });
+});
+
 describe('what resume queues', () => {
   it('oldest first: a thread by its mention, a run by its creation, a line by its oldest waiting run', () => {
     const request = (noteId: number, receivedAt: string) => ({ note: { id: noteId }, receivedAt, threadKey: `t${noteId}` }) as never;
