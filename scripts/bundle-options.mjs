@@ -26,7 +26,7 @@ export function serviceBundleOptions(outfile) {
     // The Google wiring stays in its own modules (tsc emits them beside the bundle): bundled, their imports of
     // the Google clients would be hoisted to the top of the bundle and load at every start. These are the
     // paths service/backends.ts imports lazily.
-    external: ['@google-cloud/*', 'google-auth-library', '@gitbeaker/*', './queue/pubsub/backends.js', './store/firestore/create.js', './runner/main.js', './doctor/main.js'],
+    external: ['@google-cloud/*', 'google-auth-library', '@gitbeaker/*', './queue/pubsub/backends.js', './store/firestore/create.js', './runner/main.js', './doctor/main.js', './control/main.js'],
     plugins: [lazyFromServiceRoot],
     // express and friends are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "#!/usr/bin/env node\nimport { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);" },

@@ -3,7 +3,7 @@ import type { Config } from './config.js';
 import type { Logger } from './log.js';
 import { describeWork } from './queue/describe-work.js';
 import { MemoryQueue } from './queue/memory-queue.js';
-import type { WorkHandler, WorkQueue } from './queue/types.js';
+import type { Delivery, WorkHandler, WorkQueue } from './queue/types.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { CoordinationStore } from './store/types.js';
 
@@ -21,16 +21,25 @@ export interface Backends {
 
 export async function createBackends(config: Config, logger: Logger): Promise<Backends> {
   const store = config.store === 'firestore' ? await firestoreStore(config) : new MemoryStore();
+  // The status page lists dead letters from the store, so every instance shows every instance's.
+  const keepDeadLetter = (delivery: Delivery, reason: string) => {
+    const ids = Object.entries(describeWork(delivery.work)).map(([key, value]) => `${key}=${String(value)}`).join(' ');
+    const message = `${ids} (message ${delivery.messageId}, ${delivery.deliveryAttempt} attempts): ${reason.slice(0, 300)}`;
+    store.recordIncident({ at: Date.now(), kind: 'dead-letter', message }).catch((error: unknown) => logger.warn({ err: error }, 'could not record a dead letter for the status page'));
+  };
   if (!config.google.pubsubTopic) {
     logger.warn('PUBSUB_TOPIC is not set: using the embedded in-process queue (not durable across restarts; fine on a laptop, not in production)');
     const queue = new MemoryQueue({
       maxDeliveryAttempts: config.maxDeliveryAttempts,
-      onDeadLetter: (delivery, reason) => logger.error({ messageId: delivery.messageId, work: describeWork(delivery.work), reason }, 'message dead-lettered after its last delivery attempt'),
+      onDeadLetter: (delivery, reason) => {
+        logger.error({ messageId: delivery.messageId, work: describeWork(delivery.work), reason }, 'message dead-lettered after its last delivery attempt');
+        keepDeadLetter(delivery, reason);
+      },
     });
     return { queue, store, routes: () => [], close: async () => {} };
   }
   const { createPubSubBackend } = await import('./queue/pubsub/backends.js');
-  const { queue, routes } = createPubSubBackend(config, logger);
+  const { queue, routes } = createPubSubBackend(config, logger, { onDeadLetter: keepDeadLetter });
   return {
     queue,
     store,

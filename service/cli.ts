@@ -2,9 +2,10 @@ import { ConfigError, parseConfig } from './config.js';
 import { createLogger } from './log.js';
 
 // The one entry point: `serve` runs the webhook service, `run` the in-job runner, `doctor` checks the
-// set-up. The only place that reads process.env wholesale and calls process.exit.
+// set-up, `pause`, `resume` and `replay-dead-letters` are the operator's switches. The only place that
+// reads process.env wholesale and calls process.exit.
 
-const USAGE = 'usage: claude-gitlab-flow <serve|run|doctor>';
+const USAGE = 'usage: claude-gitlab-flow <serve|run|doctor|pause|resume|replay-dead-letters>';
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'serve';
@@ -15,6 +16,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'doctor') {
     const { doctorMain } = await import('./doctor/main.js');
     return doctorMain(argv.slice(1), process.env, { write: (text) => process.stdout.write(text) });
+  }
+  if (command === 'pause' || command === 'resume' || command === 'replay-dead-letters') {
+    const { controlMain } = await import('./control/main.js');
+    return controlMain(command, argv.slice(1), process.env, { write: (text) => process.stdout.write(text) });
   }
   if (command !== 'serve') {
     process.stderr.write(`${USAGE}\n`);

@@ -54,6 +54,8 @@ export interface Config {
     firestoreCollectionPrefix: string;
   };
   store: StoreKind;
+  /** STATUS_TOKEN: opens GET /status (and pause/resume on it); null: the status page is off (404). */
+  statusToken: string | null;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +122,7 @@ const settings = {
   FIRESTORE_DATABASE: [nonEmpty, '(default)'],
   FIRESTORE_COLLECTION_PREFIX: [z.string().trim().regex(/^[A-Za-z0-9_-]{1,40}$/, 'must be letters, digits, _ or - (at most 40)'), 'cgf_'],
   STORE: [z.enum(['memory', 'firestore']), null],
+  STATUS_TOKEN: [z.string().trim().min(16, 'must be at least 16 characters (it opens the status page and the pause switch)'), null],
 } as const satisfies Record<string, readonly [z.ZodType, string | null | undefined]>;
 
 type SettingName = keyof typeof settings;
@@ -189,6 +192,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     },
     // Several instances share work whenever Pub/Sub carries it, so they must share the store too.
     store: (v.STORE as StoreKind | null) ?? (pubsubTopic ? 'firestore' : 'memory'),
+    statusToken: v.STATUS_TOKEN as string | null,
   };
 }
 
@@ -275,5 +279,6 @@ export function describeConfig(config: Config): Record<string, unknown> {
     queue: config.google.pubsubTopic ? `pubsub:${config.google.pubsubTopic}` : 'embedded',
     receive: config.google.pubsubSubscription ? `pull:${config.google.pubsubSubscription}` : config.google.pubsubTopic ? 'push' : 'embedded',
     store: config.store,
+    statusPage: config.statusToken ? 'on (STATUS_TOKEN set)' : 'off',
   };
 }

@@ -16,6 +16,7 @@ const SEVERITY: Record<string, string> = {
 export const REDACTED_PATHS = [
   'gitlabToken',
   'triggerToken',
+  'statusToken',
   'webhookSecrets',
   'token',
   'headers["x-gitlab-token"]',

@@ -4,9 +4,11 @@ import { systemClock } from './clock.js';
 import { describeConfig, type Config } from './config.js';
 import { createGitLabApi } from './gitlab/lazy-api.js';
 import { buildApp } from './http/app.js';
+import { statusRoute } from './status/status-route.js';
 import { startStalledSweep } from './worker/stalled-sweep.js';
 import type { Logger } from './log.js';
 import { createBackends, type Backends } from './backends.js';
+import { pauseGate } from './worker/pause-gate.js';
 import { createWorker } from './worker/worker.js';
 
 // Composition root for `claude-gitlab-flow serve`: wires config → backends (queue, store) → worker →
@@ -31,7 +33,8 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
   let shuttingDown = false;
   const gitlab = createGitLabApi({ baseUrl: config.gitlabUrl, token: config.gitlabToken });
   const backends = options.backends ?? (await createBackends(config, logger));
-  const handler = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
+  const worker = createWorker({ store: backends.store, gitlab, config, logger, clock: systemClock, shutdown: shutdown.signal, instanceId });
+  const handler = pauseGate(worker, { store: backends.store, gitlab, logger, clock: systemClock, debounceMs: config.debounceMs });
 
   let selfUsername: string | null = null;
 
@@ -47,7 +50,17 @@ export async function serve(config: Config, logger: Logger, options: ServeOption
     publish: (work) => backends.queue.publish(work),
     googleProjectId: config.google.projectId,
     isShuttingDown: () => shuttingDown,
-    extraRoutes: backends.routes(handler),
+    extraRoutes: [
+      ...backends.routes(handler),
+      statusRoute({
+        token: config.statusToken,
+        store: backends.store,
+        publish: (work) => backends.queue.publish(work),
+        clock: systemClock,
+        logger,
+        stalledAfterMs: config.stalledWorkAfterMs,
+      }),
+    ],
   });
 
   await backends.queue.start(handler);

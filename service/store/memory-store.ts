@@ -1,6 +1,9 @@
 import type {
   ClaimThreadResult,
   CoordinationStore,
+  Incident,
+  PauseState,
+  ProjectSlotsView,
   PendingMention,
   RecordMentionResult,
   RunRecord,
@@ -9,7 +12,7 @@ import type {
   StalledWork,
   TriggerLockResult,
 } from './types.js';
-import { ABANDONED_LOCK_AT, TERMINAL_RUN_STATES } from './types.js';
+import { ABANDONED_LOCK_AT, NOT_PAUSED, TERMINAL_RUN_STATES } from './types.js';
 import { claimedRun } from './claimed-run.js';
 import { guardedUpdateApplies } from './run-states.js';
 import * as slots from './slots.js';
@@ -28,6 +31,8 @@ const MAX_REMEMBERED_KEYS = 100_000;
 /** Finished runs, their note claims and quiet threads are forgotten after this (Firestore: TTL on expireAt). */
 const RETENTION_MS = 7 * 24 * 3600_000;
 const SWEEP_EVERY_MS = 60_000;
+/** Incidents kept for the status page (Firestore: a week, by TTL). */
+export const MAX_INCIDENTS = 200;
 
 export class MemoryStore implements CoordinationStore {
   private readonly seen = new Map<string, number>();
@@ -37,6 +42,8 @@ export class MemoryStore implements CoordinationStore {
   private readonly triggerLocks = new Map<string, { owner: string; at: number }>();
   private readonly slots = new Map<number, slots.ProjectSlots>();
   private lastSweep = 0;
+  private pause: PauseState = NOT_PAUSED;
+  private readonly incidents: Incident[] = [];
 
   async rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean> {
     return this.remember(key, now, ttlMs);
@@ -174,6 +181,32 @@ export class MemoryStore implements CoordinationStore {
     return slots.liveRuns(this.projectSlots(projectId), now);
   }
 
+  async listRecentRuns(limit: number): Promise<RunRecord[]> {
+    return structuredClone([...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt).slice(0, limit));
+  }
+
+  async listProjectSlots(now: number): Promise<ProjectSlotsView[]> {
+    return [...this.slots.entries()].map(([projectId, project]) => slots.view(projectId, project, now));
+  }
+
+  async pauseState(): Promise<PauseState> {
+    return { ...this.pause };
+  }
+
+  async setPaused(paused: boolean, by: string, now: number): Promise<PauseState> {
+    this.pause = nextPauseState(this.pause, paused, by, now);
+    return { ...this.pause };
+  }
+
+  async recordIncident(incident: Incident): Promise<void> {
+    this.incidents.unshift({ ...incident });
+    this.incidents.splice(MAX_INCIDENTS);
+  }
+
+  async recentIncidents(limit: number): Promise<Incident[]> {
+    return this.incidents.slice(0, limit).map((incident) => ({ ...incident }));
+  }
+
   /** A long-running embedded process must not grow without bound: forget what is long finished. */
   private sweep(now: number): void {
     if (now - this.lastSweep < SWEEP_EVERY_MS) return;
@@ -220,4 +253,10 @@ export function byNoteOrder(a: PendingMention, b: PendingMention): number {
 export function lockResult(previousOwner: string | undefined, owner: string): TriggerLockResult {
   if (previousOwner === undefined) return 'acquired';
   return previousOwner === owner ? 'renewed' : 'acquired-stale';
+}
+
+/** The pause flag after `setPaused`: a second pause keeps the first one's time (it names the pause). */
+export function nextPauseState(current: PauseState, paused: boolean, by: string, now: number): PauseState {
+  if (!paused) return { paused: false, since: null, by, updatedAt: now };
+  return { paused: true, since: current.paused && current.since !== null ? current.since : now, by, updatedAt: now };
 }

@@ -1,4 +1,4 @@
-import type { SlotResult } from './types.js';
+import type { ProjectSlotsView, SlotResult } from './types.js';
 
 // A project's pipeline slots as one plain document (leases and the waiting line) and the pure
 // transitions on it. Both stores apply these same functions; they differ only in how they make a
@@ -84,4 +84,15 @@ export function grantableRuns(slots: ProjectSlots, limit: number): string[] {
     free -= 1;
   }
   return grantable;
+}
+
+/** What the status page shows of a project's slots: live leases and the line. */
+export function view(projectId: number, slots: ProjectSlots, now: number): ProjectSlotsView {
+  return {
+    projectId,
+    active: Object.entries(slots.leases)
+      .filter(([, lease]) => lease.expiresAt > now)
+      .map(([runId, lease]) => ({ runId, threadKey: lease.threadKey, pipelineId: lease.pipelineId, expiresAt: lease.expiresAt })),
+    waiting: slots.waiting.map((entry) => entry.runId),
+  };
 }

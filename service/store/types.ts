@@ -90,6 +90,35 @@ export const ABANDONED_LOCK_AT = Number.MIN_SAFE_INTEGER;
 
 export type SlotResult = { granted: true } | { granted: false; position: number };
 
+/** Whether an operator paused the service (`claude-gitlab-flow pause`): every instance reads it before it triggers. */
+export interface PauseState {
+  paused: boolean;
+  /** When it was paused (null when not paused): also names the pause, so each thread is told once per pause. */
+  since: number | null;
+  /** Who paused it or resumed it last, as the operator gave it (shown on the status page). */
+  by: string | null;
+  updatedAt: number | null;
+}
+
+export const NOT_PAUSED: PauseState = { paused: false, since: null, by: null, updatedAt: null };
+
+/** A project's slots as the status page shows them. */
+export interface ProjectSlotsView {
+  projectId: number;
+  /** Runs holding a live lease, with the pipeline once attached. */
+  active: Array<{ runId: string; threadKey: string; pipelineId: number | null; expiresAt: number }>;
+  /** The waiting line, first first. */
+  waiting: string[];
+}
+
+/** Something an operator should see on the status page (a dead letter, a failure outside a run). */
+export interface Incident {
+  at: number;
+  kind: 'dead-letter' | 'error';
+  /** Ids and reasons only, never a note's text. */
+  message: string;
+}
+
 export interface CoordinationStore {
   /** True the first time a key is seen within `ttlMs` (webhook delivery dedupe). */
   rememberOnce(key: string, now: number, ttlMs: number): Promise<boolean>;
@@ -157,4 +186,18 @@ export interface CoordinationStore {
   waitingRuns(projectId: number): Promise<string[]>;
   /** Run ids holding a live slot in this project. */
   activeRuns(projectId: number, now: number): Promise<string[]>;
+
+  // ── Read-only views and the operator's switch (the status page, `pause`/`resume`) ───────────────
+
+  /** The runs updated most recently, newest first, at most `limit`. */
+  listRecentRuns(limit: number): Promise<RunRecord[]>;
+  /** Every project that has a slot document: live leases and the waiting line. */
+  listProjectSlots(now: number): Promise<ProjectSlotsView[]>;
+  pauseState(): Promise<PauseState>;
+  /** Pause or resume; pausing an already paused service keeps its `since`. Returns the new state. */
+  setPaused(paused: boolean, by: string, now: number): Promise<PauseState>;
+  /** Keep an incident for the status page (the last few hundred, a week at most). */
+  recordIncident(incident: Incident): Promise<void>;
+  /** The latest incidents, newest first. */
+  recentIncidents(limit: number): Promise<Incident[]>;
 }

@@ -10,7 +10,7 @@ import type { CoordinationStore, RunRecord, StalledWork } from '../store/types.j
 // queues is idempotent, so a sweep that overlaps a late redelivery does no harm.
 
 export interface StalledSweepDeps {
-  store: Pick<CoordinationStore, 'stalledWork' | 'rememberOnce' | 'updateRun'>;
+  store: Pick<CoordinationStore, 'stalledWork' | 'rememberOnce' | 'updateRun'> & Partial<Pick<CoordinationStore, 'pauseState'>>;
   publish: (work: QueuedWork) => Promise<unknown>;
   logger: Logger;
   clock: Clock;
@@ -49,6 +49,8 @@ export function requeueFor(stalled: StalledWork): Requeue[] {
 /** One sweep, if no other instance swept in this interval. Returns what it queued. */
 export async function sweepStalledWork(deps: StalledSweepDeps, intervalMs: number): Promise<number> {
   const now = deps.clock.now();
+  // Paused: what waits is held on purpose (resume queues it); counting resumptions now would give runs up.
+  if ((await deps.store.pauseState?.())?.paused) return 0;
   if (!(await deps.store.rememberOnce(`stalled-sweep:${Math.floor(now / intervalMs)}`, now, intervalMs * 2))) return 0;
   const requeue: Requeue[] = [];
   for (const item of requeueFor(await deps.store.stalledWork(now - deps.stalledAfterMs, MAX_PER_SWEEP))) {

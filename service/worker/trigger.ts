@@ -43,13 +43,18 @@ export async function trigger(ctx: WorkerContext, run: RunRecord, log: Logger, h
   await editTrackingNote(ctx, run, log, 'update tracking note', body);
 }
 
-/** The run's pipeline: the one an interrupted attempt started, or a new one; null when GitLab refused it (the run failed). */
+/** The run's pipeline: the one an interrupted attempt started, or a new one; null when paused, or when GitLab refused it (the run failed). */
 async function startPipeline(ctx: WorkerContext, run: RunRecord, ref: string, log: Logger, hold: RunLockHold): Promise<GitLabPipeline | null> {
   const { gitlab, config } = ctx;
   const found = hold.takenOver || run.triggerStartedAt != null ? await findRunPipeline(gitlab, run, ref) : null;
   if (found) {
     log.warn({ pipelineId: found.id }, 'found the pipeline an interrupted attempt started: not triggering again');
     return found;
+  }
+  // Paused by the operator (pause-gate.ts): the run keeps its state and slot; `resume` queues it again.
+  if ((await ctx.store.pauseState()).paused) {
+    log.info('paused by the operator: the pipeline waits for resume');
+    return null;
   }
   const variables = pipelineVariables(run.mentions, run.trackingNoteId as number, config.gitlabUrl, run.trackingDiscussionId ?? null);
   // Still ours, and for long enough: an attempt that took the lock over while we were stalled may have triggered already.

@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../log.js';
+import type { Delivery } from '../types.js';
 import { PubSubQueue } from './pubsub-queue.js';
 import { pushRoute } from './push-route.js';
 
@@ -12,7 +13,7 @@ export interface PubSubBackend {
   routes(): Router[];
 }
 
-export function createPubSubBackend(config: Config, logger: Logger): PubSubBackend {
+export function createPubSubBackend(config: Config, logger: Logger, options: { onDeadLetter?: (delivery: Delivery, reason: string) => void } = {}): PubSubBackend {
   const { google } = config;
   const queue = new PubSubQueue({
     projectId: google.projectId as string,
@@ -24,6 +25,7 @@ export function createPubSubBackend(config: Config, logger: Logger): PubSubBacke
     createIfMissing: Boolean(google.pubsubEmulatorHost),
     maxDeliveryAttempts: config.maxDeliveryAttempts,
     logger,
+    onDeadLetter: options.onDeadLetter,
   });
   return { queue, routes: () => (google.pubsubSubscription ? [] : [pushRoute(config, logger, queue)]) };
 }

@@ -3,11 +3,15 @@ import { decodeMention, decodeRun, encodeRun, expiresAfter, type RunDoc, type Sl
 import { StoreRefs } from './refs.js';
 import { claimThreadIn, recordMentionIn } from './threads.js';
 import { lockResult } from '../memory-store.js';
+import * as views from './status-views.js';
 import { guardedUpdateApplies, UNFINISHED_RUN_STATES } from '../run-states.js';
 import * as slots from '../slots.js';
 import type {
   ClaimThreadResult,
   CoordinationStore,
+  Incident,
+  PauseState,
+  ProjectSlotsView,
   PendingMention,
   RecordMentionResult,
   RunRecord,
@@ -213,6 +217,30 @@ export class FirestoreStore implements CoordinationStore {
 
   async activeRuns(projectId: number, now: number): Promise<string[]> {
     return slots.liveRuns(await this.readSlots(projectId), now);
+  }
+
+  listRecentRuns(limit: number): Promise<RunRecord[]> {
+    return views.listRecentRuns(this.refs, limit);
+  }
+
+  listProjectSlots(now: number): Promise<ProjectSlotsView[]> {
+    return views.listProjectSlots(this.refs, now);
+  }
+
+  pauseState(): Promise<PauseState> {
+    return views.pauseState(this.refs);
+  }
+
+  setPaused(paused: boolean, by: string, now: number): Promise<PauseState> {
+    return this.transaction((tx) => views.setPausedIn(tx, this.refs, paused, by, now));
+  }
+
+  recordIncident(incident: Incident): Promise<void> {
+    return views.recordIncident(this.refs, incident);
+  }
+
+  recentIncidents(limit: number): Promise<Incident[]> {
+    return views.recentIncidents(this.refs, limit);
   }
 
   /** Read-modify-write of a project's slot document in one transaction (written back only if changed). */

@@ -19,6 +19,7 @@ export class StoreRefs {
   run = (runId: string) => this.ref('runs', runId);
   lock = (runId: string) => this.ref('trigger_locks', runId);
   slots = (projectId: number) => this.ref('slots', String(projectId));
+  pause = () => this.ref('control', 'pause');
 
   private ref(collection: string, key: string): DocumentReference {
     return this.collection(collection).doc(docId(key));
