@@ -17,7 +17,7 @@ RUN npm ci --no-audit --no-fund
 COPY scripts/claude-binary.mjs ./scripts/
 RUN node scripts/claude-binary.mjs claude-code/claude
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/bundle.mjs ./scripts/
+COPY scripts/bundle.mjs scripts/bundle-options.mjs ./scripts/
 COPY service ./service
 RUN npm run build
 
