@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { eventually, sleep } from '../../devtools/eventually.js';
+import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 
 // The same flow with production's parts: Pub/Sub (streaming pull) on the emulator and the Firestore
 // store on its emulator. Each test has its own topic, subscription and collection prefix.

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
 import { isClosedOut, SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
 import { noteOnIssuePayload, webhookHeaders } from '../support/payloads.js';
-import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { eventually, sleep } from '../../devtools/eventually.js';
+import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 
 // From a GitLab comment to a pipeline, end to end: the stand-in GitLab posts real Note Hooks to the
 // running service (embedded queue and store), and every assertion reads the stand-in's records.

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
-import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { eventually, sleep } from '../../devtools/eventually.js';
+import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import type { NoteableSpec } from '../../standins/gitlab/index.js';
 import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, webhookHeaders, type NotePayload } from '../support/payloads.js';
 

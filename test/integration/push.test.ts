@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { classifyWebhook } from '../../service/ingest/classify.js';
 import { encodeWork } from '../../service/queue/pubsub/codec.js';
-import { eventually, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { eventually } from '../../devtools/eventually.js';
+import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import { noteOnIssuePayload } from '../support/payloads.js';
 
 // Cloud Run receives Pub/Sub by push: POST /pubsub/push. Without a Google-signed OIDC token for the

@@ -2,7 +2,7 @@ import { parseConfig, type Config } from '../../service/config.js';
 import { serve, type RunningService } from '../../service/serve.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../standins/gitlab/index.js';
 import { TEST_WEBHOOK_TOKEN } from './payloads.js';
-import { captureLogger } from './service-app.js';
+import { captureLogger } from './logs.js';
 
 // The whole service (embedded queue and store) in this process, wired to a stand-in GitLab that sends
 // it real Note Hooks and Pipeline Hooks: what a team gets from `npm start` pointed at a project.
@@ -66,19 +66,3 @@ export async function startFlowWorld(options: { env?: Record<string, string>; st
     },
   };
 }
-
-/** Polls until `check` returns a truthy value (returned), or fails with `what` after `timeoutMs`. */
-export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
-
-export async function eventually<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last as Truthy<T>;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -8,7 +8,7 @@ import type { CoordinationStore } from '../../service/store/types.js';
 import { createWorker } from '../../service/worker/worker.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type LatencySettings } from '../../standins/gitlab/index.js';
 import { noteOnIssuePayload } from './payloads.js';
-import { captureLogger } from './service-app.js';
+import { captureLogger } from './logs.js';
 
 // The worker alone, without the HTTP side: a stand-in GitLab with one project (the bot and dana, both
 // Developers) and one issue, the embedded queue, and the store under test. Tests write mentions and
