@@ -4,10 +4,10 @@ import { PubSub } from '@google-cloud/pubsub';
 import type { RunRecord } from '../service/store/types.js';
 import { eventually } from '../devtools/eventually.js';
 import { FirestoreStore } from '../service/store/firestore/firestore-store.js';
-import { startEmulators, type EmulatorHandle } from '../test/support/emulators.js';
+import { startEmulators, type EmulatorHandle } from '../devtools/emulators.js';
 import { AccessLevel, startGitLabStandIn } from '../standins/gitlab/index.js';
-import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
-import { startServiceProcess, type LogLine } from '../test/support/service-process.js';
+import { TEST_WEBHOOK_TOKEN } from '../devtools/payloads.js';
+import { startServiceProcess, type LogLine } from '../devtools/service-process.js';
 import { loadIngest, type IngestResult } from './ingest.js';
 import { startAndWaitHealthy } from './processes.js';
 

@@ -4,7 +4,7 @@ import type { FlowContextV1 } from '../../service/domain.js';
 import { eventually, sleep } from '../../devtools/eventually.js';
 import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import type { NoteableSpec } from '../../standins/gitlab/index.js';
-import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, webhookHeaders, type NotePayload } from '../support/payloads.js';
+import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, standInIssueNotePayload, webhookHeaders, type NotePayload } from '../../devtools/payloads.js';
 
 // Webhooks forged by someone who knows the webhook secret (every Maintainer who pasted it does), sent
 // through the real HTTP route to the whole service, embedded and on Pub/Sub + Firestore: each one must
@@ -56,18 +56,7 @@ async function afterTheWorkerLooked(noteId: number): Promise<void> {
 }
 
 function payloadFor(noteId: number, issueIid: number, body: string, author = world.users.dana, discussionId?: string, at?: Date): NotePayload {
-  return noteOnIssuePayload({
-    ...(at ? { createdAt: at, updatedAt: at } : {}),
-    projectId: world.project.id,
-    projectPath: world.project.path,
-    projectWebUrl: world.project.webUrl,
-    defaultBranch: 'main',
-    issueIid,
-    noteId,
-    body,
-    ...(discussionId ? { discussionId } : {}),
-    author: { id: author.id, username: author === world.users.dana ? 'dana' : 'someone' },
-  });
+  return standInIssueNotePayload(world.project, { issueIid, noteId, body, discussionId, at, author: { id: author.id, username: author === world.users.dana ? 'dana' : 'someone' } });
 }
 
 describe.each(paths)('forged webhooks (%s)', (_label, env) => {

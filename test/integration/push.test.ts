@@ -4,7 +4,7 @@ import { classifyWebhook } from '../../service/ingest/classify.js';
 import { encodeWork } from '../../service/queue/pubsub/codec.js';
 import { eventually } from '../../devtools/eventually.js';
 import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
-import { noteOnIssuePayload } from '../support/payloads.js';
+import { standInIssueNotePayload } from '../../devtools/payloads.js';
 
 // Cloud Run receives Pub/Sub by push: POST /pubsub/push. Without a Google-signed OIDC token for the
 // configured audience and service account nothing runs; the emulator (no tokens) needs an explicit opt-out.
@@ -28,7 +28,7 @@ function pushEnv(extra: Record<string, string>): Record<string, string> {
 }
 
 function envelopeFor(world: FlowWorld, noteId: number, issueIid: number, discussionId: string): string {
-  const payload = noteOnIssuePayload({ projectId: world.project.id, projectPath: world.project.path, projectWebUrl: world.project.webUrl, defaultBranch: 'main', issueIid, noteId, discussionId, body: '@claude via push', author: { id: world.users.dana.id, username: 'dana' } });
+  const payload = standInIssueNotePayload(world.project, { issueIid, noteId, discussionId, body: '@claude via push', author: { id: world.users.dana.id, username: 'dana' } });
   const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: randomUUID(), payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: world.gitlab.url });
   if (classified.kind !== 'flow') throw new Error('expected a flow');
   const { data, attributes } = encodeWork({ kind: 'flow', request: classified.request });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { eventually } from '../../devtools/eventually.js';
-import { startEmulator, type EmulatorHandle } from '../support/emulators.js';
+import { startEmulator, type EmulatorHandle } from '../../devtools/emulators.js';
 import { concurrencyHighWater, serviceLogs, settleAndCheckNothingLost } from './support/checks.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { pauseProcessGroup } from './support/pubsub-side.js';

@@ -1,7 +1,7 @@
 import { parseConfig, type Config } from '../../service/config.js';
 import { serve, type RunningService } from '../../service/serve.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../standins/gitlab/index.js';
-import { TEST_WEBHOOK_TOKEN } from './payloads.js';
+import { TEST_WEBHOOK_TOKEN } from '../../devtools/payloads.js';
 import { captureLogger } from './logs.js';
 
 // The whole service (embedded queue and store) in this process, wired to a stand-in GitLab that sends

@@ -4,7 +4,7 @@ import { buildApp } from '../../service/http/app.js';
 import type { ProjectAccessConfig } from '../../service/project-access.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import { captureLogger } from './logs.js';
-import { TEST_WEBHOOK_TOKEN } from './payloads.js';
+import { TEST_WEBHOOK_TOKEN } from '../../devtools/payloads.js';
 
 // The real express app on a free port, with the embedded store and a recording (or failing) publisher,
 // and its log lines captured as objects (to assert that secrets never reach them).

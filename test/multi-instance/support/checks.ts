@@ -3,7 +3,7 @@ import { eventually } from '../../../devtools/eventually.js';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import type { FirestoreStore } from '../../../service/store/firestore/firestore-store.js';
 import type { PipelineRecord } from '../../../standins/gitlab/index.js';
-import type { LogLine } from '../../support/service-process.js';
+import type { LogLine } from '../../../devtools/service-process.js';
 import type { Cluster } from './cluster.js';
 import type { DeliveryRecord } from './front-door.js';
 import type { ExpectedRun, SentNote } from './workload.js';

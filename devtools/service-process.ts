@@ -50,7 +50,7 @@ export interface ServiceProcess {
   kill(): Promise<ProcessExit>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Settings the child must get only from the test, never inherited from the runner's environment. */
 const SETTING_PREFIXES = ['GITLAB_', 'PUBSUB_', 'FIRESTORE_', 'GOOGLE_', 'STORE', 'DEBOUNCE_MS', 'MAX_', 'MIN_ACCESS', 'LOG_LEVEL', 'PORT', 'TRIGGER_PHRASE', 'THREAD_RUN', 'SLOT_LEASE', 'ALLOW_CONFIDENTIAL', 'NODE_OPTIONS'];
