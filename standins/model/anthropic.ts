@@ -1,13 +1,13 @@
 import type { ServerResponse } from 'node:http';
-import { startProviderStandIn, turnMessage, type ProviderStandIn } from './provider-standin.js';
-import { turnEvents, type ModelRequest, type Script, type ScriptedTurn } from './standin.js';
+import { startModelStandIn, turnEvents, turnMessage, type ModelRequest, type ProviderStandIn, type Script, type ScriptedTurn } from './standin.js';
 
 // The Claude API (POST /v1/messages, `?beta=true`) as standin.ts plays it, but open only for one API key, as the
 // real API is, and with the JSON answer for `stream: false` (Claude Code's fallback after a broken stream).
 
 export function startAnthropicStandIn(options: { script: Script; apiKey: string }): Promise<ProviderStandIn> {
-  return startProviderStandIn({
+  return startModelStandIn({
     script: options.script,
+    errorBody: (_type, message) => ({ message }),
     route: (method, path) => method === 'POST' && /^\/v1\/messages(\?|$)/.test(path),
     authorize: async (request) =>
       request.headers['x-api-key'] === options.apiKey

@@ -3,8 +3,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ServerResponse } from 'node:http';
-import { startProviderStandIn, turnMessage, type ProviderStandIn } from './provider-standin.js';
-import { turnEvents, type ModelRequest, type Script, type ScriptedTurn } from './standin.js';
+import { startModelStandIn, turnEvents, turnMessage, type ModelRequest, type ProviderStandIn, type Script, type ScriptedTurn } from './standin.js';
 
 // Bedrock Runtime's model calls: POST /model/{modelId}/invoke-with-response-stream answers in AWS event-stream
 // frames, each a `chunk` event whose payload is {"bytes": base64 of one Messages API stream event}; /invoke
@@ -77,8 +76,9 @@ export async function startBedrockStandIn(options: {
   keys: AwsTestKeys;
   region: string;
 }): Promise<ProviderStandIn> {
-  return startProviderStandIn({
+  return startModelStandIn({
     script: options.script,
+    errorBody: (_type, message) => ({ message }),
     route: (method, path) => method === 'POST' && PATH.test(path),
     authorize: (request, raw) => verify(request, raw, options.keys, options.region),
     modelOf: (request) => decodeURIComponent(PATH.exec(request.path)![1]!),

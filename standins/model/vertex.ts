@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { GoogleStandIn } from './google.js';
-import { startProviderStandIn, turnMessage, type ProviderStandIn } from './provider-standin.js';
-import { turnEvents, type ModelRequest, type Script, type ScriptedTurn } from './standin.js';
+import { startModelStandIn, turnEvents, turnMessage, type ModelRequest, type ProviderStandIn, type Script, type ScriptedTurn } from './standin.js';
 
 // Vertex AI's Claude endpoints as the Anthropic Vertex SDK calls them:
 // POST /v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict (SSE, the
@@ -11,8 +10,9 @@ const PATH =
   /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(streamRawPredict|rawPredict)$/;
 
 export async function startVertexStandIn(options: { script: Script; google: GoogleStandIn }): Promise<ProviderStandIn> {
-  return startProviderStandIn({
+  return startModelStandIn({
     script: options.script,
+    errorBody: (_type, message) => ({ message }),
     route: (method, path) => method === 'POST' && PATH.test(path),
     authorize: async (request) => {
       const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
