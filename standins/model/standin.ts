@@ -92,7 +92,7 @@ export function turnEvents(turn: ScriptedTurn, id: string, model: string): Array
 }
 
 /** A whole turn as one non-streaming message (the `:rawPredict` / `/invoke` / `stream: false` answer). */
-export function turnMessage(turn: ScriptedTurn, id: string, model: string): Record<string, unknown> {
+function turnMessage(turn: ScriptedTurn, id: string, model: string): Record<string, unknown> {
   const usage = turn.usage ?? { input_tokens: 100, output_tokens: 20 };
   const content = turn.blocks.map((block, index) =>
     block.type === 'text'
@@ -112,10 +112,16 @@ export function turnMessage(turn: ScriptedTurn, id: string, model: string): Reco
   };
 }
 
-function writeSse(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
+/** A turn as the Messages API streams it (server-sent events). */
+export function writeSse(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   for (const event of turnEvents(turn, id, model)) response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   response.end();
+}
+
+/** A turn as one JSON message (the non-streaming answer). */
+export function writeMessage(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
+  response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(turnMessage(turn, id, model)));
 }
 
 const isError = (step: ScriptedTurn | ScriptedError): step is ScriptedError => 'status' in step;
