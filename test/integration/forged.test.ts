@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
 import { eventually, sleep } from '../../devtools/eventually.js';
-import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { emulatorEnv, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import type { NoteableSpec } from '../../standins/gitlab/index.js';
 import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, standInIssueNotePayload, webhookHeaders, type NotePayload } from '../../devtools/payloads.js';
 
@@ -17,22 +16,9 @@ afterEach(async () => {
   await world?.close();
 });
 
-function googleEnv(): Record<string, string> {
-  const id = randomUUID().slice(0, 8);
-  return {
-    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
-    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
-    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
-    PUBSUB_TOPIC: `forged-${id}`,
-    PUBSUB_SUBSCRIPTION: `forged-${id}-worker`,
-    PUBSUB_DEAD_LETTER_TOPIC: `forged-${id}-dead-letter`,
-    FIRESTORE_COLLECTION_PREFIX: `f${id}_`,
-  };
-}
-
 const paths = [
   ['embedded', () => ({})],
-  ['Pub/Sub and Firestore', googleEnv],
+  ['Pub/Sub and Firestore', () => emulatorEnv('forged')],
 ] as const;
 
 async function post(event: string, payload: unknown): Promise<{ status: number; body: Record<string, string> }> {

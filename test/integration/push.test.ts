@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { classifyWebhook } from '../../service/ingest/classify.js';
 import { encodeWork } from '../../service/queue/pubsub/codec.js';
 import { eventually } from '../../devtools/eventually.js';
-import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { emulatorEnv, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import { standInIssueNotePayload } from '../../devtools/payloads.js';
 
 // Cloud Run receives Pub/Sub by push: POST /pubsub/push. Without a Google-signed OIDC token for the
@@ -15,16 +15,7 @@ afterEach(async () => {
 });
 
 function pushEnv(extra: Record<string, string>): Record<string, string> {
-  const id = randomUUID().slice(0, 8);
-  return {
-    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
-    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
-    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
-    PUBSUB_TOPIC: `push-${id}`,
-    FIRESTORE_COLLECTION_PREFIX: `p${id}_`,
-    DEBOUNCE_MS: '200',
-    ...extra,
-  };
+  return { ...emulatorEnv('push', { pull: false }), DEBOUNCE_MS: '200', ...extra };
 }
 
 function envelopeFor(world: FlowWorld, noteId: number, issueIid: number, discussionId: string): string {

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../service/config.js';
 import { serve, type RunningService } from '../../service/serve.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../standins/gitlab/index.js';
@@ -64,5 +66,21 @@ export async function startFlowWorld(options: { env?: Record<string, string>; st
       await service.stop();
       await gitlab.close();
     },
+  };
+}
+
+/**
+ * The service on this run's Pub/Sub and Firestore emulators, with a topic and a Firestore collection prefix of its
+ * own; pulling (the default), also its subscription and dead-letter topic.
+ */
+export function emulatorEnv(name: string, options: { pull?: boolean } = {}): Record<string, string> {
+  const id = randomUUID().slice(0, 8);
+  return {
+    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
+    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
+    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
+    PUBSUB_TOPIC: `${name}-${id}`,
+    ...(options.pull === false ? {} : { PUBSUB_SUBSCRIPTION: `${name}-${id}-worker`, PUBSUB_DEAD_LETTER_TOPIC: `${name}-${id}-dead-letter` }),
+    FIRESTORE_COLLECTION_PREFIX: `${name[0]}${id}_`,
   };
 }
