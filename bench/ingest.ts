@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { noteOnIssuePayload, TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
+import { noteOnIssuePayload, TEST_WEBHOOK_TOKEN } from '../devtools/payloads.js';
 
 // Load on POST /webhooks/gitlab: a ~4 KB note payload, a new note (and thread) per request so nothing
 // is answered as a duplicate, 50 connections.

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { PubSub } from '@google-cloud/pubsub';
 import type { RunRecord } from '../service/store/types.js';
+import { eventually } from '../devtools/eventually.js';
 import { FirestoreStore } from '../service/store/firestore/firestore-store.js';
-import { startEmulators, type EmulatorHandle } from '../test/support/emulators.js';
+import { startEmulators, type EmulatorHandle } from '../devtools/emulators.js';
 import { AccessLevel, startGitLabStandIn } from '../standins/gitlab/index.js';
-import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
-import { startServiceProcess, type LogLine } from '../test/support/service-process.js';
+import { TEST_WEBHOOK_TOKEN } from '../devtools/payloads.js';
+import { startServiceProcess, type LogLine } from '../devtools/service-process.js';
 import { loadIngest, type IngestResult } from './ingest.js';
 import { startAndWaitHealthy } from './processes.js';
 import { goalLine, PUBSUB_INGEST_RATIO_GOAL, summary, TRIGGER_P95_GOAL_MS, type Goal } from './goals.js';
@@ -165,12 +166,12 @@ async function debounceEndToTrigger(pubsub: EmulatorHandle, firestore: EmulatorH
     for (const project of projects) gitlab.registerWebhook(project.id, { url: `${service.url}/webhooks/gitlab`, token: TEST_WEBHOOK_TOKEN, noteEvents: true });
     // Warm-up: one run, so the first measured run does not pay for connections and JIT.
     await oneRun(gitlab, projects[0] as { id: number }, dana.id, 0);
-    await waitFor(() => gitlab.pipelines().length >= 1, 30_000, 'the warm-up pipeline');
+    await eventually('the warm-up pipeline', () => gitlab.pipelines().length >= 1, 30_000, 100);
     for (let index = 0; index < runs; index += 1) {
       await oneRun(gitlab, projects[index % projectsCount] as { id: number }, dana.id, index + 1);
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    await waitFor(() => gitlab.pipelines().length >= runs + 1, 90_000, `${runs + 1} pipelines`);
+    await eventually(`${runs + 1} pipelines`, () => gitlab.pipelines().length >= runs + 1, 90_000, 100);
     const pipelines = new Map(gitlab.pipelines().map((pipeline) => [pipeline.id, pipeline]));
     const snapshot = await store.db.collection(`${env.FIRESTORE_COLLECTION_PREFIX}runs`).get();
     const records = snapshot.docs.map((doc) => JSON.parse(String(doc.get('record'))) as RunRecord);
@@ -205,14 +206,6 @@ async function debounceEndToTrigger(pubsub: EmulatorHandle, firestore: EmulatorH
 async function oneRun(gitlab: Awaited<ReturnType<typeof startGitLabStandIn>>, project: { id: number }, authorId: number, index: number): Promise<void> {
   const issue = gitlab.addIssue(project.id, { title: `Bench ${index}`, authorId });
   gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body: `@claude bench run ${index}`, authorId });
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function percentile(values: number[], p: number): number {

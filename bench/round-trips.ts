@@ -4,8 +4,9 @@ import { isClosedOut } from '../service/tracking-note.js';
 import { MemoryQueue } from '../service/queue/memory-queue.js';
 import { MemoryStore } from '../service/store/memory-store.js';
 import type { CoordinationStore } from '../service/store/types.js';
-import { eventually, startFlowWorld } from '../test/support/flow-harness.js';
-import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
+import { eventually } from '../devtools/eventually.js';
+import { startFlowWorld } from '../test/support/flow-harness.js';
+import { TEST_WEBHOOK_TOKEN } from '../devtools/payloads.js';
 import { DEFAULT_DOC_OPS, FIRESTORE_DOC_OPS, PRICES } from './prices.js';
 
 // What one mention costs in round trips, counted on the real flow (the stand-in GitLab, the embedded queue,

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { loadIngest, type IngestResult } from './ingest.js';
 import { median, startAndWaitHealthy } from './processes.js';
 import { goalLine, INGEST_P99_GOAL_MS, INGEST_RATIO_GOAL, STARTUP_RATIO_GOAL, summary, type Goal } from './goals.js';
-import { TEST_WEBHOOK_TOKEN } from '../test/support/payloads.js';
+import { TEST_WEBHOOK_TOKEN } from '../devtools/payloads.js';
 
 // `npm run bench`: every figure is a ratio against a baseline measured in the same run on the same
 // machine (machines here are shared and noisy; absolute numbers mean little). Each ratio has a goal

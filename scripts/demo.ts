@@ -15,9 +15,9 @@ import { serve } from '../service/serve.js';
 import { AccessLevel, startGitLabStandIn, type NoteRecord } from '../standins/gitlab/index.js';
 import { say, startModelStandIn, use, type ModelStandIn } from '../standins/model/standin.js';
 import { realClaudePath } from '../standins/real-claude.js';
-import { startFilesProxy } from '../test/runner/support/files-proxy.js';
-import { checkout, createRepos, git, pushOptions } from '../test/runner/support/repo.js';
-import { removeTempDirs } from '../test/runner/support/temp.js';
+import { startFilesProxy } from '../standins/gitlab/files-proxy.js';
+import { checkout, createRepos, git, pushOptions } from '../devtools/repo.js';
+import { removeTempDirs } from '../devtools/temp.js';
 
 const SECRET = 'demo-webhook-secret-0123456789';
 // The runner switches to this uid:gid (no passwd entry needed) when the demo runs as root, as the job

@@ -3,8 +3,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import type { ServerResponse } from 'node:http';
-import { startProviderStandIn, turnMessage, type ProviderStandIn } from './provider-standin.js';
-import { turnEvents, type ModelRequest, type Script, type ScriptedTurn } from './standin.js';
+import { startModelStandIn, turnEvents, writeMessage, type ModelRequest, type ProviderStandIn, type Script, type ScriptedTurn } from './standin.js';
 
 // Bedrock Runtime's model calls: POST /model/{modelId}/invoke-with-response-stream answers in AWS event-stream
 // frames, each a `chunk` event whose payload is {"bytes": base64 of one Messages API stream event}; /invoke
@@ -77,18 +76,14 @@ export async function startBedrockStandIn(options: {
   keys: AwsTestKeys;
   region: string;
 }): Promise<ProviderStandIn> {
-  return startProviderStandIn({
+  return startModelStandIn({
     script: options.script,
+    errorBody: (_type, message) => ({ message }),
     route: (method, path) => method === 'POST' && PATH.test(path),
     authorize: (request, raw) => verify(request, raw, options.keys, options.region),
     modelOf: (request) => decodeURIComponent(PATH.exec(request.path)![1]!),
     writeTurn: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string, request: ModelRequest) => {
-      if (request.path.endsWith('/invoke')) {
-        response
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(turnMessage(turn, id, model)));
-        return;
-      }
+      if (request.path.endsWith('/invoke')) return writeMessage(response, turn, id, model);
       response.writeHead(200, { 'content-type': 'application/vnd.amazon.eventstream' });
       for (const event of turnEvents(turn, id, model)) response.write(eventStreamFrame(event));
       response.end();

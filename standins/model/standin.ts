@@ -3,10 +3,12 @@ import type { AddressInfo } from 'node:net';
 
 // A scripted stand-in of the Anthropic Messages API on 127.0.0.1, for the real Claude Code binary. The
 // CLI sends `POST /v1/messages?beta=true` with `stream: true` and reads server-sent events
-// (../../../docs/runner.md and the observed facts the tests rely on): message_start, one
+// (../../docs/runner.md and the observed facts the tests rely on): message_start, one
 // content_block_start/delta/stop per block (text_delta, or input_json_delta for tool_use), message_delta
 // with stop_reason and usage, message_stop. Each request gets the next scripted turn; the CLI executes the
-// tool calls and sends their results in the next request, which is what the tests judge by.
+// tool calls and sends their results in the next request, which is what the tests judge by. The provider
+// stand-ins (anthropic.ts, vertex.ts, bedrock.ts) are this server with a route, a credential check and their
+// answer shapes.
 
 export type ScriptedBlock = { type: 'text'; text: string } | { type: 'tool_use'; name: string; input: Record<string, unknown> };
 
@@ -40,14 +42,27 @@ export interface ModelStandIn {
   close(): Promise<void>;
 }
 
+/** A stand-in behind a credential check (the Claude API's key, Vertex AI's token, Bedrock's SigV4). */
+export interface ProviderStandIn extends ModelStandIn {
+  /** The requests whose credential the stand-in accepted. */
+  authorized: ModelRequest[];
+}
+
 export interface ModelStandInOptions {
   script: Script;
   /** Decides which requests are the model calls; others get 404 (a gateway must not invent paths). */
   route?: (method: string, path: string) => boolean;
-  /** Called before the turn is served: a provider stand-in checks its credential here (401 on failure). */
-  authorize?: (request: ModelRequest, rawBody: Buffer) => ScriptedError | null;
+  /**
+   * A provider's credential check, before a turn is served (a SigV4 check hashes, so it may be asynchronous):
+   * an error answer (401/403) when it fails, and the request uses no turn of the script.
+   */
+  authorize?: (request: ModelRequest, rawBody: Buffer) => ScriptedError | null | Promise<ScriptedError | null>;
+  /** The model the answer names; by default the body's `model`. */
+  modelOf?: (request: ModelRequest) => string;
   /** How the turn is written: SSE by default (Anthropic, Vertex); Bedrock uses AWS event streams. */
-  writeTurn?: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string) => void;
+  writeTurn?: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string, request: ModelRequest) => void;
+  /** The body of the stand-in's own errors (body not JSON, no such route, a failed check); Anthropic's shape by default. */
+  errorBody?: (type: 'invalid_request_error' | 'not_found_error' | 'api_error', message: string) => unknown;
 }
 
 const anthropicRoute = (method: string, path: string) => method === 'POST' && /^\/v1\/messages(\?|$)/.test(path);
@@ -76,21 +91,76 @@ export function turnEvents(turn: ScriptedTurn, id: string, model: string): Array
   return events;
 }
 
-function writeSse(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
+/** A whole turn as one non-streaming message (the `:rawPredict` / `/invoke` / `stream: false` answer). */
+function turnMessage(turn: ScriptedTurn, id: string, model: string): Record<string, unknown> {
+  const usage = turn.usage ?? { input_tokens: 100, output_tokens: 20 };
+  const content = turn.blocks.map((block, index) =>
+    block.type === 'text'
+      ? { type: 'text', text: block.text }
+      : { type: 'tool_use', id: `toolu_${id}_${index}`, name: block.name, input: block.input }
+  );
+  const stopReason = turn.blocks.some((block) => block.type === 'tool_use') ? 'tool_use' : 'end_turn';
+  return {
+    id,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage,
+  };
+}
+
+/** A turn as the Messages API streams it (server-sent events). */
+export function writeSse(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   for (const event of turnEvents(turn, id, model)) response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   response.end();
 }
 
+/** A turn as one JSON message (the non-streaming answer). */
+export function writeMessage(response: ServerResponse, turn: ScriptedTurn, id: string, model: string): void {
+  response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(turnMessage(turn, id, model)));
+}
+
 const isError = (step: ScriptedTurn | ScriptedError): step is ScriptedError => 'status' in step;
 
-export async function startModelStandIn(options: ModelStandInOptions): Promise<ModelStandIn> {
+const anthropicError = (type: string, message: string) => ({ type: 'error', error: { type, message } });
+
+export async function startModelStandIn(options: ModelStandInOptions): Promise<ProviderStandIn> {
   const requests: ModelRequest[] = [];
+  const authorized: ModelRequest[] = [];
   const route = options.route ?? anthropicRoute;
   const writeTurn = options.writeTurn ?? writeSse;
+  const modelOf = options.modelOf ?? ((request: ModelRequest) => request.body.model ?? 'claude-opus-5-5');
+  const errorBody = options.errorBody ?? anthropicError;
+  const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   let served = 0;
   // Answers still waiting: close() sends them at once, so a client that gave up gets a whole answer rather than a reset.
   const delayed = new Map<NodeJS.Timeout, () => Promise<void>>();
+
+  const answer = (res: ServerResponse, request: ModelRequest, step: ScriptedTurn | ScriptedError, index: number) => {
+    const send = () => {
+      if (res.destroyed) return;
+      if (isError(step)) return json(res, step.status, step.body);
+      writeTurn(res, step, `msg_${index + 1}`, modelOf(request), request);
+    };
+    if (!step.delayMs) return send();
+    const timer = setTimeout(() => {
+      delayed.delete(timer);
+      send();
+    }, step.delayMs);
+    delayed.set(timer, () => {
+      const sent = new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        res.once('close', resolve);
+      });
+      send();
+      return res.writableFinished || res.destroyed ? Promise.resolve() : sent;
+    });
+  };
+
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -100,43 +170,26 @@ export async function startModelStandIn(options: ModelStandInOptions): Promise<M
       try {
         body = raw.length > 0 ? (JSON.parse(raw.toString('utf8')) as ModelRequest['body']) : {};
       } catch {
-        res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'body is not JSON' } }));
+        json(res, 400, errorBody('invalid_request_error', 'body is not JSON'));
         return;
       }
       const request: ModelRequest = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body };
       requests.push(request);
       if (!route(request.method, request.path)) {
-        res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no route ${request.path}` } }));
+        json(res, 404, errorBody('not_found_error', `no route ${request.path}`));
         return;
       }
-      const refused = options.authorize?.(request, raw) ?? null;
-      const index = served;
-      served += 1;
-      const step = refused ?? nextStep(options.script, request, index);
-      const answer = () => {
-        if (res.destroyed) return;
-        if (isError(step)) {
-          res.writeHead(step.status, { 'content-type': 'application/json' }).end(JSON.stringify(step.body));
-          return;
-        }
-        writeTurn(res, step, `msg_${index + 1}`, body.model ?? 'claude-opus-5-5');
+      const serve = (refused: ScriptedError | null) => {
+        if (refused) return answer(res, request, refused, served);
+        authorized.push(request);
+        const index = served;
+        served += 1;
+        answer(res, request, nextStep(options.script, request, index), index);
       };
-      if (!step.delayMs) {
-        answer();
-        return;
-      }
-      const timer = setTimeout(() => {
-        delayed.delete(timer);
-        answer();
-      }, step.delayMs);
-      delayed.set(timer, () => {
-        const sent = new Promise<void>((resolve) => {
-          res.once('finish', resolve);
-          res.once('close', resolve);
-        });
-        answer();
-        return res.writableFinished || res.destroyed ? Promise.resolve() : sent;
-      });
+      if (!options.authorize) return serve(null);
+      Promise.resolve()
+        .then(() => options.authorize!(request, raw))
+        .then(serve, (error: unknown) => json(res, 500, errorBody('api_error', String(error))));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -144,10 +197,11 @@ export async function startModelStandIn(options: ModelStandInOptions): Promise<M
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    authorized,
     close: async () => {
-      const answers = [...delayed].map(([timer, answer]) => {
+      const answers = [...delayed].map(([timer, send]) => {
         clearTimeout(timer);
-        return answer();
+        return send();
       });
       delayed.clear();
       await Promise.all(answers);

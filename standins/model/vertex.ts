@@ -1,7 +1,5 @@
-import type { ServerResponse } from 'node:http';
 import type { GoogleStandIn } from './google.js';
-import { startProviderStandIn, turnMessage, type ProviderStandIn } from './provider-standin.js';
-import { turnEvents, type ModelRequest, type Script, type ScriptedTurn } from './standin.js';
+import { startModelStandIn, writeMessage, writeSse, type ProviderStandIn, type Script } from './standin.js';
 
 // Vertex AI's Claude endpoints as the Anthropic Vertex SDK calls them:
 // POST /v1/projects/{project}/locations/{region}/publishers/anthropic/models/{model}:streamRawPredict (SSE, the
@@ -11,8 +9,9 @@ const PATH =
   /^\/v1\/projects\/([^/]+)\/locations\/([^/]+)\/publishers\/anthropic\/models\/([^/:]+):(streamRawPredict|rawPredict)$/;
 
 export async function startVertexStandIn(options: { script: Script; google: GoogleStandIn }): Promise<ProviderStandIn> {
-  return startProviderStandIn({
+  return startModelStandIn({
     script: options.script,
+    errorBody: (_type, message) => ({ message }),
     route: (method, path) => method === 'POST' && PATH.test(path),
     authorize: async (request) => {
       const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -25,17 +24,6 @@ export async function startVertexStandIn(options: { script: Script; google: Goog
       };
     },
     modelOf: (request) => PATH.exec(request.path)![3]!,
-    writeTurn: (response: ServerResponse, turn: ScriptedTurn, id: string, model: string, request: ModelRequest) => {
-      if (request.path.endsWith(':rawPredict')) {
-        response
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify(turnMessage(turn, id, model)));
-        return;
-      }
-      response.writeHead(200, { 'content-type': 'text/event-stream' });
-      for (const event of turnEvents(turn, id, model))
-        response.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
-      response.end();
-    },
+    writeTurn: (response, turn, id, model, request) => (request.path.endsWith(':rawPredict') ? writeMessage : writeSse)(response, turn, id, model),
   });
 }

@@ -3,7 +3,7 @@ import type { QueuedWork } from '../../service/domain.js';
 import type { Delivery, HandlerOutcome, WorkHandler, WorkQueue } from '../../service/queue/types.js';
 import { mention } from './mentions.js';
 import { queueKinds, type QueueSetup } from './queues.js';
-import { sleep, until } from './wait.js';
+import { eventually, sleep } from '../../devtools/eventually.js';
 
 // One contract, every queue (docs/pubsub-firestore.md): the embedded queue and Pub/Sub (on its emulator) deliver
 // at least once, redeliver after a retry or a throw, dead-letter after the last attempt, and stop
@@ -43,7 +43,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     const ids = [await queue.publish(work), await queue.publish(wake(6))];
     expect(typeof ids[0]).toBe('string');
     expect(ids[0]).not.toBe(ids[1]);
-    await until(() => deliveries.length >= 2, 'both deliveries');
+    await eventually('both deliveries', () => deliveries.length >= 2);
     await sleep(GRACE_MS);
     expect(deliveries).toHaveLength(2);
     const byId = new Map(deliveries.map((delivery) => [delivery.messageId, delivery]));
@@ -55,7 +55,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     const { queue, deadLetters } = open();
     const deliveries = await recording(queue, (delivery) => (delivery.deliveryAttempt < 3 ? { kind: 'retry', reason: 'not yet' } : { kind: 'ack' }));
     const id = await queue.publish(wake(1));
-    await until(() => deliveries.length >= 3, 'three attempts');
+    await eventually('three attempts', () => deliveries.length >= 3);
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => [delivery.messageId, delivery.deliveryAttempt, delivery.work])).toEqual([
       [id, 1, wake(1)],
@@ -72,7 +72,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
       return { kind: 'ack' };
     });
     const id = await queue.publish(wake(2));
-    await until(() => deliveries.length >= 2, 'a redelivery');
+    await eventually('a redelivery', () => deliveries.length >= 2);
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => [delivery.messageId, delivery.deliveryAttempt])).toEqual([
       [id, 1],
@@ -87,7 +87,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
       return { kind: 'retry', reason: `busy ${delivery.deliveryAttempt}` };
     });
     const id = await queue.publish(wake(3));
-    await until(() => deadLetters.length >= 1, 'the dead letter', 30_000);
+    await eventually('the dead letter', () => deadLetters.length >= 1, 30_000);
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => delivery.deliveryAttempt)).toEqual([1, 2, 3, 4, 5]);
     expect(deadLetters).toEqual([{ delivery: { messageId: id, work: wake(3), deliveryAttempt: 5 }, reason: 'busy 5' }]);
@@ -97,7 +97,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     const { queue, deadLetters } = open({ maxDeliveryAttempts: 3 });
     const deliveries = await recording(queue, () => (deliveries.length < 5 ? { kind: 'hand-back', reason: 'shutting down' } : { kind: 'ack' }));
     const id = await queue.publish(wake(7));
-    await until(() => deliveries.length >= 5, 'five deliveries', 30_000);
+    await eventually('five deliveries', () => deliveries.length >= 5, 30_000);
     await sleep(GRACE_MS);
     expect(deliveries.map((delivery) => delivery.messageId)).toEqual([id, id, id, id, id]);
     expect(deadLetters).toEqual([]);
@@ -115,7 +115,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
       return { kind: 'ack' };
     });
     await queue.publish(work);
-    await until(() => deliveries.length === 1, 'the held delivery');
+    await eventually('the held delivery', () => deliveries.length === 1);
     return { deliveries, release, finished: () => finished };
   }
 
@@ -138,7 +138,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
 
     const second = await recording(queue, () => ({ kind: 'ack' }));
     const marker = await queue.publish(wake(5));
-    await until(() => second.some((delivery) => delivery.messageId === marker), 'the marker after restart');
+    await eventually('the marker after restart', () => second.some((delivery) => delivery.messageId === marker));
     await sleep(GRACE_MS);
     expect(second.map((delivery) => delivery.work)).toEqual([wake(5)]);
     expect(held.deliveries).toHaveLength(1);
@@ -157,7 +157,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     expect(held.deliveries.map((delivery) => delivery.work)).toEqual([wake(8)]);
 
     const second = await recording(queue, () => ({ kind: 'ack' }));
-    await until(() => second.some((delivery) => delivery.messageId === late), 'the late message after restart');
+    await eventually('the late message after restart', () => second.some((delivery) => delivery.messageId === late));
     expect(second.map((delivery) => delivery.work)).toEqual([wake(9)]);
   });
 
@@ -182,7 +182,7 @@ describe.each(queueKinds)('WorkQueue contract: $name', (kind) => {
     });
     const ids = await Promise.all(Array.from({ length: 30 }, (_, n) => queue.publish(wake(n))));
     expect(new Set(ids).size).toBe(30);
-    await until(() => acked.size === 30, 'all 30 acknowledged', 30_000);
+    await eventually('all 30 acknowledged', () => acked.size === 30, 30_000);
     expect(peak).toBeGreaterThan(1);
     expect(peak).toBeLessThanOrEqual(4);
     expect(deadLetters).toEqual([]);

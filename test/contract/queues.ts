@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { MemoryQueue } from '../../service/queue/memory-queue.js';
 import { PubSubQueue } from '../../service/queue/pubsub/pubsub-queue.js';
 import type { Delivery, WorkQueue } from '../../service/queue/types.js';
-import { captureLogger } from './logs.js';
+import { captureLogger } from '../support/logs.js';
 
 // The implementations the queue contract runs against, each on its own topic and subscription, with
 // short backoffs so redeliveries come within a test's patience.

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { controlMain, deadLetterSubscriptionOf } from '../../service/control/main.js';
 import { encodeWork } from '../../service/queue/pubsub/codec.js';
 import { FirestoreStore } from '../../service/store/firestore/firestore-store.js';
-import { eventually } from '../support/flow-harness.js';
+import { eventually } from '../../devtools/eventually.js';
 import { collect, emulatorClient, PROJECT, uniqueName } from '../queue/pubsub/emulator-client.js';
 
 // The operator's commands as `claude-gitlab-flow <command>` runs them: the environment in, a line out,

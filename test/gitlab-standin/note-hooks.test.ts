@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixture, type NotePayload } from '../../devtools/payloads.js';
 import { client, hookReceiver, world } from './helpers.js';
-
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/${name}.json`, import.meta.url), 'utf8'));
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -28,7 +26,7 @@ describe('Note Hooks', () => {
     const { headers, body } = receiver.received[0]!;
     expect(headers['x-gitlab-event']).toBe('Note Hook');
     expect(headers['x-gitlab-token']).toBe('hook-secret');
-    const example = fixture('note-issue');
+    const example = fixture<NotePayload>('note-issue');
     expect(Object.keys(body)).toEqual(expect.arrayContaining(Object.keys(example)));
     expect(Object.keys(body.object_attributes)).toEqual(expect.arrayContaining(Object.keys(example.object_attributes)));
     expect(body).toMatchObject({

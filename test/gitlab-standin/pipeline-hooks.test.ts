@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { hookTime } from '../../standins/gitlab/index.js';
-import { client, eventually, hookReceiver, world } from './helpers.js';
+import { eventually } from '../../devtools/eventually.js';
+import { client, hookReceiver, world } from './helpers.js';
 
 const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -61,7 +62,7 @@ describe('Pipeline Hook delivery', () => {
   it('sends a hook for every status change by default, in order', async () => {
     const { gitlab, project, receiver, trigger } = await setUp();
     const pipeline = await trigger();
-    await eventually(() => gitlab.pipelines()[0]?.status === 'pending');
+    await eventually('the pipeline pending', () => gitlab.pipelines()[0]?.status === 'pending', 2000, 5);
     await gitlab.startPipeline(project.id, pipeline.id);
     await gitlab.finishPipeline(project.id, pipeline.id, 'failed');
     await gitlab.whenHooksIdle();
@@ -116,7 +117,7 @@ describe('pipeline automation and concurrency', () => {
   it('auto-runs and auto-finishes pipelines after the configured delays', async () => {
     const { gitlab, receiver, trigger } = await setUp({ pipelines: { autoRunAfterMs: 5, autoFinishAfterMs: 10, autoFinishStatus: 'success' } });
     await trigger();
-    await eventually(() => gitlab.pipelines()[0]?.status === 'success');
+    await eventually('the pipeline to succeed', () => gitlab.pipelines()[0]?.status === 'success', 2000, 5);
     await gitlab.whenHooksIdle();
     expect(receiver.received.map((hook) => hook.body.object_attributes.status)).toEqual(['pending', 'running', 'success']);
     expect(gitlab.pipelines()[0]?.startedAt).not.toBeNull();

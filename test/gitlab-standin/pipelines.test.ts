@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AccessLevel } from '../../standins/gitlab/index.js';
-import { client, eventually, world } from './helpers.js';
+import { eventually } from '../../devtools/eventually.js';
+import { client, world } from './helpers.js';
 
 let w: Awaited<ReturnType<typeof world>>;
 let triggerToken: string;
@@ -235,14 +236,14 @@ describe('reading pipelines', () => {
     expect(triggered.body.map((p: any) => p.source)).toEqual(['trigger']);
     const asc = await api.get(`/projects/${w.project.id}/pipelines?order_by=id&sort=asc`);
     expect(asc.body.map((p: any) => p.iid)).toEqual([1, 2, 3, 4]);
-    await eventually(() => w.gitlab.pipelines().every((p) => p.status === 'pending'));
+    await eventually('every pipeline pending', () => w.gitlab.pipelines().every((p) => p.status === 'pending'), 2000, 5);
     expect((await api.get(`/projects/${w.project.id}/pipelines?status=pending`)).body).toHaveLength(4);
     expect((await api.get(`/projects/${w.project.id}/pipelines?status=running`)).body).toHaveLength(0);
   });
 
   it('filters by updated_after', async () => {
     const api = await seedPipelines();
-    await eventually(() => w.gitlab.pipelines().every((p) => p.status === 'pending'));
+    await eventually('every pipeline pending', () => w.gitlab.pipelines().every((p) => p.status === 'pending'), 2000, 5);
     const future = new Date(Date.now() + 60_000).toISOString();
     expect((await api.get(`/projects/${w.project.id}/pipelines?updated_after=${future}`)).body).toHaveLength(0);
     const past = new Date(Date.now() - 60_000).toISOString();
@@ -281,6 +282,6 @@ describe('reading pipelines', () => {
   it('moves a new pipeline from created to pending on its own', async () => {
     const reply = await client(w.gitlab, w.bot.token).post(create(), { ref: 'main' });
     expect(reply.body.status).toBe('created');
-    await eventually(() => w.gitlab.pipelines()[0]?.status === 'pending');
+    await eventually('the pipeline pending', () => w.gitlab.pipelines()[0]?.status === 'pending', 2000, 5);
   });
 });

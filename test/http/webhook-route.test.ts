@@ -9,7 +9,7 @@ import {
   pipelinePayload,
   TEST_WEBHOOK_TOKEN,
   webhookHeaders,
-} from '../support/payloads.js';
+} from '../../devtools/payloads.js';
 import { startAppUnderTest, type AppUnderTest } from '../support/service-app.js';
 
 // Every status code ingest answers (docs/architecture.md, "A message's path"), through the real app on a real port with GitLab's own payload bytes.

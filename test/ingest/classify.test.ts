@@ -18,7 +18,7 @@ import {
   withField,
   withoutField,
   type FixtureName,
-} from '../support/payloads.js';
+} from '../../devtools/payloads.js';
 
 const CONFIG: ClassifyConfig = { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: 'https://gitlab.example.com', selfUsername: 'claude-bot' };
 const RECEIVED_AT = new Date('2026-11-26T03:00:00.000Z');

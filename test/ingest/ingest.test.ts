@@ -3,8 +3,8 @@ import type { QueuedWork } from '../../service/domain.js';
 import { createIngest, type IngestDeps } from '../../service/ingest/ingest.js';
 import type { IncomingDelivery } from '../../service/ingest/outcome.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
-import { noteOnIssuePayload, TEST_WEBHOOK_TOKEN } from '../support/payloads.js';
-import { captureLogger } from '../support/service-app.js';
+import { noteOnIssuePayload, TEST_WEBHOOK_TOKEN } from '../../devtools/payloads.js';
+import { captureLogger } from '../support/logs.js';
 
 // Ingest's outcomes without a server: what http/webhook-route.ts turns into GitLab's answers.
 

@@ -14,7 +14,7 @@ import {
   webhookHeaders,
   withField,
   withoutField,
-} from '../support/payloads.js';
+} from '../../devtools/payloads.js';
 
 // The builders other suites use to make realistic deliveries: they must stay GitLab's documented
 // payloads with only the named changes, plus the fields real comment events carry.

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, sleep } from '../../devtools/eventually.js';
+import { emulatorEnv, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 
 // The same flow with production's parts: Pub/Sub (streaming pull) on the emulator and the Firestore
 // store on its emulator. Each test has its own topic, subscription and collection prefix.
@@ -10,24 +10,10 @@ afterEach(async () => {
   await world?.close();
 });
 
-function googleEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const id = randomUUID().slice(0, 8);
-  return {
-    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
-    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
-    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
-    PUBSUB_TOPIC: `flow-${id}`,
-    PUBSUB_SUBSCRIPTION: `flow-${id}-worker`,
-    PUBSUB_DEAD_LETTER_TOPIC: `flow-${id}-dead-letter`,
-    FIRESTORE_COLLECTION_PREFIX: `t${id}_`,
-    ...extra,
-  };
-}
-
 describe('on Pub/Sub and Firestore (emulators)', () => {
   it('runs a mention, and coalesces a burst into one pipeline with every input in order', async () => {
     // The Firestore emulator makes contended transactions wait seconds (production: milliseconds), so the window here is longer than the default.
-    world = await startFlowWorld({ env: googleEnv({ DEBOUNCE_MS: '6000' }) });
+    world = await startFlowWorld({ env: { ...emulatorEnv('flow'), DEBOUNCE_MS: '6000' } });
     expect(world.config.store).toBe('firestore');
     const { gitlab, project, users } = world;
     const issue = gitlab.addIssue(project.id, { title: 'Burst', authorId: users.dana.id });
@@ -41,7 +27,7 @@ describe('on Pub/Sub and Firestore (emulators)', () => {
   });
 
   it('keeps the per-project limit and drains the line through Pipeline Hooks', async () => {
-    world = await startFlowWorld({ env: googleEnv({ DEBOUNCE_MS: '200', MAX_CONCURRENT_PIPELINES: '2' }) });
+    world = await startFlowWorld({ env: { ...emulatorEnv('flow'), DEBOUNCE_MS: '200', MAX_CONCURRENT_PIPELINES: '2' } });
     const { gitlab, project, users } = world;
     for (let i = 0; i < 4; i += 1) {
       const issue = gitlab.addIssue(project.id, { title: `T${i}`, authorId: users.dana.id });

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
 import { isClosedOut, SERVICE_NOTE_MARKER } from '../../service/tracking-note.js';
-import { noteOnIssuePayload, webhookHeaders } from '../support/payloads.js';
-import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { standInIssueNotePayload, webhookHeaders } from '../../devtools/payloads.js';
+import { eventually, sleep } from '../../devtools/eventually.js';
+import { startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 
 // From a GitLab comment to a pipeline, end to end: the stand-in GitLab posts real Note Hooks to the
 // running service (embedded queue and store), and every assertion reads the stand-in's records.
@@ -254,17 +255,7 @@ describe('who may trigger', () => {
     const issue = gitlab.addIssue(project.id, { title: 'Open issue', authorId: users.dana.id });
     const spec = { type: 'Issue' as const, iid: issue.iid };
     const note = gitlab.addNote(project.id, spec, { body: '@claude look', authorId: users.dana.id, internal: true, hook: false });
-    const payload = noteOnIssuePayload({
-      projectId: project.id,
-      projectPath: project.path,
-      projectWebUrl: project.webUrl,
-      defaultBranch: 'main',
-      issueIid: issue.iid,
-      noteId: note.id,
-      discussionId: note.discussionId,
-      body: '@claude look',
-      author: { id: users.dana.id, username: 'dana' },
-    });
+    const payload = standInIssueNotePayload(project, { issueIid: issue.iid, noteId: note.id, discussionId: note.discussionId, body: '@claude look', author: { id: users.dana.id, username: 'dana' } });
     const response = await fetch(`${world.service.url}/webhooks/gitlab`, { method: 'POST', headers: webhookHeaders('Note Hook'), body: JSON.stringify(payload) });
     expect(response.status).toBe(202);
     await eventually('the mention to be dropped', () => world.logs().find((l) => l.message?.toString().startsWith('mention dropped') && l.noteId === note.id));
@@ -452,17 +443,5 @@ async function editNote(issueIid: number, noteId: number, body: string): Promise
 
 /** The Note Hook GitLab sends for a seeded note, built from GitLab's documented payload. */
 function noteHookBody(noteId: number, issueIid: number, discussionId: string): string {
-  return JSON.stringify(
-    noteOnIssuePayload({
-      projectId: world.project.id,
-      projectPath: world.project.path,
-      projectWebUrl: world.project.webUrl,
-      defaultBranch: 'main',
-      issueIid,
-      noteId,
-      discussionId,
-      body: '@claude once',
-      author: { id: world.users.dana.id, username: 'dana' },
-    }),
-  );
+  return JSON.stringify(standInIssueNotePayload(world.project, { issueIid, noteId, discussionId, body: '@claude once', author: { id: world.users.dana.id, username: 'dana' } }));
 }

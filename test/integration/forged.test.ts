@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { FlowContextV1 } from '../../service/domain.js';
-import { eventually, sleep, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { eventually, sleep } from '../../devtools/eventually.js';
+import { emulatorEnv, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
 import type { NoteableSpec } from '../../standins/gitlab/index.js';
-import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, webhookHeaders, type NotePayload } from '../support/payloads.js';
+import { noteOnIssuePayload, noteOnMergeRequestPayload, pipelinePayload, standInIssueNotePayload, webhookHeaders, type NotePayload } from '../../devtools/payloads.js';
 
 // Webhooks forged by someone who knows the webhook secret (every Maintainer who pasted it does), sent
 // through the real HTTP route to the whole service, embedded and on Pub/Sub + Firestore: each one must
@@ -16,22 +16,9 @@ afterEach(async () => {
   await world?.close();
 });
 
-function googleEnv(): Record<string, string> {
-  const id = randomUUID().slice(0, 8);
-  return {
-    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
-    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
-    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
-    PUBSUB_TOPIC: `forged-${id}`,
-    PUBSUB_SUBSCRIPTION: `forged-${id}-worker`,
-    PUBSUB_DEAD_LETTER_TOPIC: `forged-${id}-dead-letter`,
-    FIRESTORE_COLLECTION_PREFIX: `f${id}_`,
-  };
-}
-
 const paths = [
   ['embedded', () => ({})],
-  ['Pub/Sub and Firestore', googleEnv],
+  ['Pub/Sub and Firestore', () => emulatorEnv('forged')],
 ] as const;
 
 async function post(event: string, payload: unknown): Promise<{ status: number; body: Record<string, string> }> {
@@ -55,18 +42,7 @@ async function afterTheWorkerLooked(noteId: number): Promise<void> {
 }
 
 function payloadFor(noteId: number, issueIid: number, body: string, author = world.users.dana, discussionId?: string, at?: Date): NotePayload {
-  return noteOnIssuePayload({
-    ...(at ? { createdAt: at, updatedAt: at } : {}),
-    projectId: world.project.id,
-    projectPath: world.project.path,
-    projectWebUrl: world.project.webUrl,
-    defaultBranch: 'main',
-    issueIid,
-    noteId,
-    body,
-    ...(discussionId ? { discussionId } : {}),
-    author: { id: author.id, username: author === world.users.dana ? 'dana' : 'someone' },
-  });
+  return standInIssueNotePayload(world.project, { issueIid, noteId, body, discussionId, at, author: { id: author.id, username: author === world.users.dana ? 'dana' : 'someone' } });
 }
 
 describe.each(paths)('forged webhooks (%s)', (_label, env) => {

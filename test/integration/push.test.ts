@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { classifyWebhook } from '../../service/ingest/classify.js';
 import { encodeWork } from '../../service/queue/pubsub/codec.js';
-import { eventually, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
-import { noteOnIssuePayload } from '../support/payloads.js';
+import { eventually } from '../../devtools/eventually.js';
+import { emulatorEnv, startFlowWorld, type FlowWorld } from '../support/flow-harness.js';
+import { standInIssueNotePayload } from '../../devtools/payloads.js';
 
 // Cloud Run receives Pub/Sub by push: POST /pubsub/push. Without a Google-signed OIDC token for the
 // configured audience and service account nothing runs; the emulator (no tokens) needs an explicit opt-out.
@@ -14,20 +15,11 @@ afterEach(async () => {
 });
 
 function pushEnv(extra: Record<string, string>): Record<string, string> {
-  const id = randomUUID().slice(0, 8);
-  return {
-    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
-    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
-    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
-    PUBSUB_TOPIC: `push-${id}`,
-    FIRESTORE_COLLECTION_PREFIX: `p${id}_`,
-    DEBOUNCE_MS: '200',
-    ...extra,
-  };
+  return { ...emulatorEnv('push', { pull: false }), DEBOUNCE_MS: '200', ...extra };
 }
 
 function envelopeFor(world: FlowWorld, noteId: number, issueIid: number, discussionId: string): string {
-  const payload = noteOnIssuePayload({ projectId: world.project.id, projectPath: world.project.path, projectWebUrl: world.project.webUrl, defaultBranch: 'main', issueIid, noteId, discussionId, body: '@claude via push', author: { id: world.users.dana.id, username: 'dana' } });
+  const payload = standInIssueNotePayload(world.project, { issueIid, noteId, discussionId, body: '@claude via push', author: { id: world.users.dana.id, username: 'dana' } });
   const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: randomUUID(), payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: world.gitlab.url });
   if (classified.kind !== 'flow') throw new Error('expected a flow');
   const { data, attributes } = encodeWork({ kind: 'flow', request: classified.request });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../support/emulators.js';
-import { concurrencyHighWater, serviceLogs, settleAndCheckNothingLost, until } from './support/checks.js';
+import { eventually } from '../../devtools/eventually.js';
+import { startEmulator, type EmulatorHandle } from '../../devtools/emulators.js';
+import { concurrencyHighWater, serviceLogs, settleAndCheckNothingLost } from './support/checks.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { pauseProcessGroup } from './support/pubsub-side.js';
 import { commentCount, driveWorkload, planWorkload } from './support/workload.js';
@@ -96,10 +97,10 @@ describe('two instances under faults', () => {
     // Its own message, or (when the emulator lost that message's nack) the stalled-work sweep's message
     // that resumed its run: either way the work that keeps failing ends in the dead-letter topic.
     const store = cluster.store();
-    const poisonRun = await until('the poisoned mention claimed', () => store.runOfNote(poison.id), 60_000);
+    const poisonRun = await eventually('the poisoned mention claimed', () => store.runOfNote(poison.id), 60_000, 500);
     const isPoison = (work: { kind: string; request?: { note?: { id?: number } }; runId?: string } | undefined) =>
       (work?.kind === 'flow' && work.request?.note?.id === poison.id) || (work?.kind === 'run' && work.runId === poisonRun);
-    const letter = await until('the poisoned mention in the dead-letter topic', () => pubsub.deadLettered().find((entry) => isPoison(entry.work as Parameters<typeof isPoison>[0])), 180_000);
+    const letter = await eventually('the poisoned mention in the dead-letter topic', () => pubsub.deadLettered().find((entry) => isPoison(entry.work as Parameters<typeof isPoison>[0])), 180_000, 500);
     expect(letter?.attributes.deadLetterReason).toMatch(/500/);
     expect(Number(letter?.attributes.deliveryAttempt)).toBeGreaterThanOrEqual(5);
     const logs = serviceLogs(cluster).map(({ line }) => line);

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { eventually } from '../../devtools/eventually.js';
 import {
-  acknowledgedNoteIds, concurrencyHighWater, expectedByBurst, leftovers, expectNoNoteTwice, pipelineViews, runsByBurst, until,
+  acknowledgedNoteIds, concurrencyHighWater, expectedByBurst, leftovers, expectNoNoteTwice, pipelineViews, runsByBurst,
 } from './support/checks.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import { driveWorkload, expectedRuns, planWorkload } from './support/workload.js';
@@ -41,7 +42,7 @@ describe('graceful shutdown under load', () => {
     const onBurstSent = (_thread: number, burst: number) => {
       if (burst === 1 && ++secondBursts === 5) {
         stopping = (async () => {
-          await until('A to hold a comment in its debounce window', () => aHoldsAWindow(cluster!), 60_000, 20);
+          await eventually('A to hold a comment in its debounce window', () => aHoldsAWindow(cluster!), 60_000, 20);
           stoppedAt = Date.now();
           return cluster!.stop('A');
         })();
@@ -55,7 +56,7 @@ describe('graceful shutdown under load', () => {
 
     const expected = expectedRuns(sent);
     const store = cluster.store();
-    await until(
+    await eventually(
       'every eligible burst to have a finished pipeline and the store to be drained',
       async () => {
         const pipelines = gitlab.pipelines();

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { eventually, sleep } from '../../devtools/eventually.js';
 import {
-  acknowledgedNoteIds, concurrencyHighWater, expectedByBurst, leftovers, expectNoNoteTwice, pipelineViews, runsByBurst, until,
+  acknowledgedNoteIds, concurrencyHighWater, expectedByBurst, leftovers, expectNoNoteTwice, pipelineViews, runsByBurst,
 } from './support/checks.js';
 import { startCluster, type Cluster } from './support/cluster.js';
 import type { CopyPlan } from './support/front-door.js';
 import type { TappedMessage } from './support/pubsub-side.js';
-import { commentCount, driveWorkload, expectedRuns, planWorkload, sleep } from './support/workload.js';
+import { commentCount, driveWorkload, expectedRuns, planWorkload } from './support/workload.js';
 
 // Issue 3, item 4: two service processes share the emulators (one Pub/Sub subscription, one Firestore
 // database) and one stand-in GitLab. 200 `@claude` comments in 10 projects and 40 threads, in bursts
@@ -97,7 +98,7 @@ describe('two instances on the emulators', () => {
       if (pipelines.length < expected.length || pipelines.some((pipeline) => pipeline.status !== 'success')) return null;
       return left.openRuns.length + left.pendingThreads.length + left.busyProjects.length === 0 ? left : null;
     };
-    await until('every eligible burst to have a finished pipeline, and the store to hold no unfinished work', drained, 180_000, 1000).catch((error: Error) => {
+    await eventually('every eligible burst to have a finished pipeline, and the store to hold no unfinished work', drained, 180_000, 1000).catch((error: Error) => {
       throw new Error(`${error.message}\nstate: ${JSON.stringify(state, null, 1)}\nA: ${logTail(cluster!, 'A')}\nB: ${logTail(cluster!, 'B')}`);
     });
     // Let every late duplicate arrive and be handled, then check again that nothing new started.
@@ -105,7 +106,7 @@ describe('two instances on the emulators', () => {
     await frontDoor.idle();
     await gitlab.whenHooksIdle();
     await sleep(5000);
-    await until('the store to be drained again after the late duplicates', drained, 60_000, 1000);
+    await eventually('the store to be drained again after the late duplicates', drained, 60_000, 1000);
 
     const pipelines = pipelineViews(gitlab.pipelines());
     // Every eligible burst: exactly one pipeline, all its authorised notes, in order, bodies joined.

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailures, linkedIds, logTail } from '../../service/runner/pipeline-context.js';
 import { say } from '../../standins/model/standin.js';
-import { git } from './support/repo.js';
+import { git } from '../../devtools/repo.js';
 import { claudeBinary, promptOf, runWithModel, startRunWorld, type RunWorld } from './support/model-run.js';
-import { removeTempDirs } from './support/temp.js';
+import { removeTempDirs } from '../../devtools/temp.js';
 
 // The pipeline's failure is context: the failed jobs and the end of their logs, bounded, with ANSI
 // colours and GitLab's section markers stripped and secrets redacted, as data in the prompt.

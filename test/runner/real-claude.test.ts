@@ -7,7 +7,7 @@ import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
 import { claudeHint } from '../../service/runner/hints.js';
 import type { StreamEvent } from '../../service/runner/stream.js';
 import { realClaudePath } from '../../standins/real-claude.js';
-import { removeTempDirs, tempDir } from './support/temp.js';
+import { removeTempDirs, tempDir } from '../../devtools/temp.js';
 
 // The real Claude Code CLI ships inside the Agent SDK dev dependency as a native binary (linux-x64).
 // Without credentials it stops before any network call, which is enough to check, offline, that it

@@ -22,9 +22,9 @@ import {
   type RunSetup,
   type RunWorld,
 } from './support/model-run.js';
-import { git, pushBranch, pushOptions } from './support/repo.js';
+import { git, pushBranch, pushOptions } from '../../devtools/repo.js';
 import { createScenario, jobEnvironment, type ScenarioOptions } from './support/scenario.js';
-import { removeTempDirs, tempDir } from './support/temp.js';
+import { removeTempDirs, tempDir } from '../../devtools/temp.js';
 
 // The runner end to end, in-process: main() against the stand-in GitLab (through a proxy that adds the
 // repository files API), a real bare repository as origin, and the real Claude Code binary, run as the

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { noteOnIssuePayload, TEST_WEBHOOK_TOKEN } from '../support/payloads.js';
-import { startServiceProcess, type ServiceProcess } from '../support/service-process.js';
+import { noteOnIssuePayload, TEST_WEBHOOK_TOKEN } from '../../devtools/payloads.js';
+import { startServiceProcess, type ServiceProcess } from '../../devtools/service-process.js';
 
 // SIGTERM while a webhook is under way: Cloud Run stops routing new requests to the instance, then
 // signals it; the requests it is already answering must still be stored, queued and answered 202

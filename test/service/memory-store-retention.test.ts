@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyWebhook } from '../../service/ingest/classify.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
-import { noteOnIssuePayload } from '../support/payloads.js';
+import { noteOnIssuePayload } from '../../devtools/payloads.js';
 
 // The embedded store runs for weeks on a laptop or a single VM: finished work must not pile up.
 describe('MemoryStore retention', () => {

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../service/config.js';
 import type { Backends } from '../../service/backends.js';
 import { serve, type RunningService } from '../../service/serve.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../standins/gitlab/index.js';
-import { TEST_WEBHOOK_TOKEN } from './payloads.js';
-import { captureLogger } from './service-app.js';
+import { TEST_WEBHOOK_TOKEN } from '../../devtools/payloads.js';
+import { captureLogger } from './logs.js';
 
 // The whole service (embedded queue and store) in this process, wired to a stand-in GitLab that sends
 // it real Note Hooks and Pipeline Hooks: what a team gets from `npm start` pointed at a project.
@@ -68,18 +70,18 @@ export async function startFlowWorld(options: { env?: Record<string, string>; st
   };
 }
 
-/** Polls until `check` returns a truthy value (returned), or fails with `what` after `timeoutMs`. */
-export type Truthy<T> = Exclude<T, false | 0 | '' | null | undefined>;
-
-export async function eventually<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000): Promise<Truthy<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await check();
-    if (last) return last as Truthy<T>;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+/**
+ * The service on this run's Pub/Sub and Firestore emulators, with a topic and a Firestore collection prefix of its
+ * own; pulling (the default), also its subscription and dead-letter topic.
+ */
+export function emulatorEnv(name: string, options: { pull?: boolean } = {}): Record<string, string> {
+  const id = randomUUID().slice(0, 8);
+  return {
+    GOOGLE_CLOUD_PROJECT: 'demo-claude-gitlab-flow',
+    PUBSUB_EMULATOR_HOST: inject('pubsubEmulatorHost'),
+    FIRESTORE_EMULATOR_HOST: inject('firestoreEmulatorHost'),
+    PUBSUB_TOPIC: `${name}-${id}`,
+    ...(options.pull === false ? {} : { PUBSUB_SUBSCRIPTION: `${name}-${id}-worker`, PUBSUB_DEAD_LETTER_TOPIC: `${name}-${id}-dead-letter` }),
+    FIRESTORE_COLLECTION_PREFIX: `${name[0]}${id}_`,
+  };
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startEmulators } from './emulators.js';
+import { startEmulators } from '../../devtools/emulators.js';
 
 // Starts what the whole test run shares (the Pub/Sub and Firestore emulators) once, and stops them
 // after. Tests read the hosts with `inject('pubsubEmulatorHost')` / `inject('firestoreEmulatorHost')`;

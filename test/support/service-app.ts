@@ -1,11 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import type { QueuedWork } from '../../service/domain.js';
 import { buildApp } from '../../service/http/app.js';
-import { createLogger, type Logger } from '../../service/log.js';
 import type { ProjectAccessConfig } from '../../service/project-access.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
-import { TEST_WEBHOOK_TOKEN } from './payloads.js';
+import { captureLogger } from './logs.js';
+import { TEST_WEBHOOK_TOKEN } from '../../devtools/payloads.js';
 
 // The real express app on a free port, with the embedded store and a recording (or failing) publisher,
 // and its log lines captured as objects (to assert that secrets never reach them).
@@ -20,24 +19,6 @@ export interface AppUnderTest {
   /** A publish that never confirms (a paused broker). */
   hangPublish: (hang: boolean) => void;
   close: () => Promise<void>;
-}
-
-export function captureLogger(level = 'debug'): { logger: Logger; logs: Array<Record<string, unknown>>; text: () => string } {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const logger = createLogger(level, sink);
-  return {
-    logger,
-    get logs() {
-      return lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    },
-    text: () => lines.join('\n'),
-  };
 }
 
 export async function startAppUnderTest(

@@ -7,8 +7,8 @@ import { MemoryQueue } from '../../service/queue/memory-queue.js';
 import type { CoordinationStore } from '../../service/store/types.js';
 import { createWorker } from '../../service/worker/worker.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type LatencySettings } from '../../standins/gitlab/index.js';
-import { noteOnIssuePayload } from './payloads.js';
-import { captureLogger } from './service-app.js';
+import { standInIssueNotePayload } from '../../devtools/payloads.js';
+import { captureLogger } from './logs.js';
 
 // The worker alone, without the HTTP side: a stand-in GitLab with one project (the bot and dana, both
 // Developers) and one issue, the embedded queue, and the store under test. Tests write mentions and
@@ -79,7 +79,7 @@ export async function startWorkerWorld(options: { store: CoordinationStore; late
     logs: () => captured.logs,
     mention(body) {
       const note = gitlab.addNote(project.id, { type: 'Issue', iid: issue.iid }, { body, authorId: dana.id });
-      const payload = noteOnIssuePayload({ projectId: project.id, projectPath: project.path, projectWebUrl: project.webUrl, defaultBranch: 'main', issueIid: issue.iid, noteId: note.id, discussionId: note.discussionId, body, author: { id: dana.id, username: 'dana' } });
+      const payload = standInIssueNotePayload(project, { issueIid: issue.iid, noteId: note.id, discussionId: note.discussionId, body, author: { id: dana.id, username: 'dana' } });
       const classified = classifyWebhook({ eventHeader: 'Note Hook', deliveryId: `d${note.id}`, payload, receivedAt: new Date() }, { triggerPhrase: '@claude', allowConfidential: false, gitlabUrl: gitlab.url });
       if (classified.kind !== 'flow') throw new Error('expected a flow request');
       return classified.request;

@@ -5,13 +5,12 @@ import { CLOSED_MARKER, isClosedOut } from '../../service/tracking-note.js';
 import { startGitLabStandIn, type GitLabStandIn } from '../../standins/gitlab/index.js';
 import { startAnthropicStandIn } from '../../standins/model/anthropic.js';
 import { startBedrockStandIn } from '../../standins/model/bedrock.js';
-import type { ProviderStandIn } from '../../standins/model/provider-standin.js';
-import { say, use, type Script } from '../../standins/model/standin.js';
+import { say, use, type ProviderStandIn, type Script } from '../../standins/model/standin.js';
 import { isRoot, realClaudePath } from '../../standins/real-claude.js';
-import { startFilesProxy, type FilesProxy } from '../runner/support/files-proxy.js';
-import { branches, git, pushOptions } from '../runner/support/repo.js';
+import { startFilesProxy, type FilesProxy } from '../../standins/gitlab/files-proxy.js';
+import { branches, git, pushOptions } from '../../devtools/repo.js';
 import { createScenario, type ScenarioHost, type ScenarioKind } from '../runner/support/scenario.js';
-import { removeTempDirs, tempDir } from '../runner/support/temp.js';
+import { removeTempDirs, tempDir } from '../../devtools/temp.js';
 import { buildImageTools, gitlabCiLocal, projectFiles, TEMPLATES_DIR, type TemplateName } from './gitlab-ci-local.js';
 
 // Each template's job, run by gitlab-ci-local 4.55 in shell mode (from a copy without `image:`, see

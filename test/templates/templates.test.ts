@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
-import { createRepos, checkout } from '../runner/support/repo.js';
-import { removeTempDirs, tempDir } from '../runner/support/temp.js';
+import { createRepos, checkout } from '../../devtools/repo.js';
+import { removeTempDirs, tempDir } from '../../devtools/temp.js';
 import { gitlabCiLocal, projectFiles, shellModeCopy, TEMPLATE_NAMES, TEMPLATES_DIR, type TemplateName } from './gitlab-ci-local.js';
 
 // What every template must say, read from the files, and what gitlab-ci-local 4.55 makes of them:

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../service/store/memory-store.js';
-import { eventually } from '../support/flow-harness.js';
+import { eventually } from '../../devtools/eventually.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 
 // What stays at rest: the queued request and the pending mention carry a digest of the note's text, not

@@ -5,7 +5,7 @@ import { GitLabApiError } from '../../service/gitlab/errors.js';
 import type { CoordinationStore } from '../../service/store/types.js';
 import { closeOutEndedPipeline } from '../../service/worker/close-out.js';
 import { issueContext } from '../runner/fixtures.js';
-import { captureLogger } from '../contract/logs.js';
+import { captureLogger } from '../support/logs.js';
 
 // A refusal while closing out an ended pipeline is logged, not retried, and the log carries the error
 // itself (pino's serializer: type, message, stack, status), not a string.
@@ -19,7 +19,7 @@ describe('closing out an ended pipeline', () => {
       '/x',
     );
     const gitlab = { threadNotes: () => Promise.reject(refusal) } as unknown as GitLabApi;
-    const { logger, records } = captureLogger();
+    const { logger, logs: records } = captureLogger();
     const context = issueContext();
     const event: PipelineEvent = {
       projectId: context.project.id,

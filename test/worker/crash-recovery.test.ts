@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import type { RunRecord, RunState } from '../../service/store/types.js';
-import { eventually } from '../support/flow-harness.js';
+import { eventually } from '../../devtools/eventually.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 
 // An attempt that dies between acting on GitLab and recording it must not act twice: the next attempt

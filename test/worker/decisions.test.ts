@@ -3,7 +3,7 @@ import type { FlowRequest } from '../../service/domain.js';
 import { classifyWebhook } from '../../service/ingest/classify.js';
 import { pipelineVariables } from '../../service/flow-variables.js';
 import { backoffMs, chooseRef, decideAuthor } from '../../service/worker/decisions.js';
-import { diffNoteOnMergeRequestPayload, noteOnCommitPayload, noteOnIssuePayload, noteOnMergeRequestPayload, noteOnSnippetPayload } from '../support/payloads.js';
+import { diffNoteOnMergeRequestPayload, noteOnCommitPayload, noteOnIssuePayload, noteOnMergeRequestPayload, noteOnSnippetPayload } from '../../devtools/payloads.js';
 
 // The worker's pure decisions, on requests classified from GitLab's own payloads.
 

@@ -12,8 +12,8 @@ import { heldWorkOldestFirst, resumeHeldWork } from '../../service/worker/resume
 import { sweepStalledWork } from '../../service/worker/stalled-sweep.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import { mention } from '../contract/mentions.js';
-import { eventually } from '../support/flow-harness.js';
-import { captureLogger } from '../support/service-app.js';
+import { eventually } from '../../devtools/eventually.js';
+import { captureLogger } from '../support/logs.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 
 // Pause and resume across instances: two Firestore clients on one emulator stand for two instances. The

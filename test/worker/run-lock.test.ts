@@ -4,7 +4,7 @@ import { createLogger } from '../../service/log.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
 import { RunLocks } from '../../service/worker/run-lock.js';
 import type { TriggerLockResult } from '../../service/store/types.js';
-import { eventually } from '../support/flow-harness.js';
+import { eventually } from '../../devtools/eventually.js';
 import type { LatencySettings } from '../../standins/gitlab/index.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 

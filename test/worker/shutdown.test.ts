@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Delivery } from '../../service/queue/types.js';
 import { MemoryStore } from '../../service/store/memory-store.js';
-import { eventually } from '../support/flow-harness.js';
+import { eventually } from '../../devtools/eventually.js';
 import { startWorkerWorld, type WorkerWorld } from '../support/worker-world.js';
 
 // A worker whose instance is stopping ends its waits (debounce, project slot) at once and hands the

@@ -5,8 +5,8 @@ import { MemoryStore } from '../../service/store/memory-store.js';
 import type { RunRecord } from '../../service/store/types.js';
 import { isClosedOut } from '../../service/tracking-note.js';
 import { requeueFor, sweepStalledWork } from '../../service/worker/stalled-sweep.js';
-import { eventually } from '../support/flow-harness.js';
-import { captureLogger } from '../support/service-app.js';
+import { eventually } from '../../devtools/eventually.js';
+import { captureLogger } from '../support/logs.js';
 import { startWorkerWorld, WORKER_DEBOUNCE_MS, type WorkerWorld } from '../support/worker-world.js';
 
 // Work whose queue message is gone (dead-lettered after its last attempt, or lost) stays in the store;

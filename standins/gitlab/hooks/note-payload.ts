@@ -4,7 +4,7 @@ import type { State } from '../state.js';
 import type { Commit, Note, Project } from '../types.js';
 import { hookTime } from './pipeline-payload.js';
 
-// The Note Hook payload, shaped like GitLab's documented examples (test/fixtures/note-*.json), plus the
+// The Note Hook payload, shaped like GitLab's documented examples (devtools/fixtures/note-*.json), plus the
 // fields real comment events carry that the examples omit: discussion_id, type, position, internal,
 // action (create/update). A comment on a confidential issue, or an internal note, is a
 // "Confidential Note Hook" with event_type confidential_note.

@@ -3,7 +3,7 @@ import { namespaceOf, projectWebUrl } from '../entities/projects.js';
 import type { State } from '../state.js';
 import type { Commit, Pipeline, Project } from '../types.js';
 
-// The Pipeline Hook payload, shaped like GitLab's documented example (test/fixtures/pipeline.json,
+// The Pipeline Hook payload, shaped like GitLab's documented example (devtools/fixtures/pipeline.json,
 // from doc/user/project/integrations/webhook_events.md): timestamps in GitLab's hook format
 // ("2016-08-12 15:23:28 UTC", not ISO), variables as [{key, value}], no builds (the stand-in runs no jobs).
 

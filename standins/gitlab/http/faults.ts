@@ -1,3 +1,4 @@
+import { seededRandom } from '../../../devtools/seeded-random.js';
 import { throttledReply } from './rate-limit.js';
 import type { Reply } from './router.js';
 
@@ -39,18 +40,6 @@ export interface QueuedFault extends FaultMatch {
 export interface LatencySettings {
   minMs: number;
   maxMs: number;
-}
-
-/** mulberry32: small, fast, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class Faults {

@@ -1,8 +1,9 @@
 import { expect } from 'vitest';
+import { eventually } from '../../../devtools/eventually.js';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import type { FirestoreStore } from '../../../service/store/firestore/firestore-store.js';
 import type { PipelineRecord } from '../../../standins/gitlab/index.js';
-import type { LogLine } from '../../support/service-process.js';
+import type { LogLine } from '../../../devtools/service-process.js';
 import type { Cluster } from './cluster.js';
 import type { DeliveryRecord } from './front-door.js';
 import type { ExpectedRun, SentNote } from './workload.js';
@@ -155,18 +156,6 @@ export function concurrencyHighWater(cluster: Cluster): number[] {
   return cluster.projects.map((project) => cluster.gitlab.maxConcurrentUnfinishedPipelines(project.id));
 }
 
-/** Waits until `check` is truthy, polling; fails naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs: number, intervalMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await check();
-    if (last) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 500)})`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /**
  * Waits until every acknowledged authorised note has run and nothing is left unfinished (runs,
  * pending mentions, slots), then checks, from the stand-in's records: every comment was acknowledged
@@ -193,7 +182,7 @@ export async function settleAndCheckNothingLost(
     state = { pipelines: pipelines.length, unfinished, acknowledgedMissing, left: { ...left, openRuns } };
     return acknowledgedMissing.length === 0 && unfinished === 0 && openRuns.length === 0 && left.pendingThreads.length === 0 && left.busyProjects.length === 0;
   };
-  await until('every acknowledged note to have run, and nothing left unfinished', settled, options.timeoutMs ?? 240_000, 1000).catch((error: Error) => {
+  await eventually('every acknowledged note to have run, and nothing left unfinished', settled, options.timeoutMs ?? 240_000, 1000).catch((error: Error) => {
     throw new Error(`${error.message}\nstate: ${JSON.stringify(state, null, 1)}`);
   });
   await frontDoor.idle();

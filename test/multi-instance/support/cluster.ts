@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FirestoreStore } from '../../../service/store/firestore/firestore-store.js';
 import { AccessLevel, startGitLabStandIn, type GitLabStandIn, type ProjectInfo, type StandInOptions } from '../../../standins/gitlab/index.js';
-import { TEST_WEBHOOK_TOKEN } from '../../support/payloads.js';
-import { startServiceProcess, type ServiceProcess } from '../../support/service-process.js';
+import { TEST_WEBHOOK_TOKEN } from '../../../devtools/payloads.js';
+import { startServiceProcess, type ServiceProcess } from '../../../devtools/service-process.js';
 import { startFrontDoor, type FrontDoor, type FrontDoorOptions } from './front-door.js';
 import { setUpPubSub, type PubSubSetUp, type PubSubSide, type TappedMessage, type Topology } from './pubsub-side.js';
 

@@ -1,3 +1,5 @@
+import { eventually, sleep } from '../../../devtools/eventually.js';
+import { seededRandom } from '../../../devtools/seeded-random.js';
 import type { NoteableSpec } from '../../../standins/gitlab/index.js';
 import type { Cluster, Users } from './cluster.js';
 
@@ -91,7 +93,7 @@ export interface DriveOptions {
 /** Seeds the noteables, then writes the comments (the stand-in sends their Note Hooks). */
 export async function driveWorkload(cluster: Cluster, plan: PlannedThread[], options: DriveOptions): Promise<SentNote[]> {
   const { gitlab, users } = cluster;
-  const random = seeded(options.seed ?? 7);
+  const random = seededRandom(options.seed ?? 7);
   const noteables = new Map<string, NoteableSpec>();
   const noteableOf = (thread: PlannedThread): NoteableSpec => {
     const key = `${thread.project}:${thread.noteable}`;
@@ -157,24 +159,6 @@ export function expectedRuns(sent: SentNote[]): ExpectedRun[] {
 
 /** Waits until the bot has `count` notes in the discussion: that many runs were claimed and announced. */
 async function waitForTrackingNotes(cluster: Cluster, projectId: number, spec: NoteableSpec, discussionId: string, count: number, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const mine = cluster.gitlab.notes(projectId, spec).filter((note) => note.discussionId === discussionId && note.authorId === cluster.users.bot.id);
-    if (mine.length >= count) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const mine = () => cluster.gitlab.notes(projectId, spec).filter((note) => note.discussionId === discussionId && note.authorId === cluster.users.bot.id);
+  await eventually(what, () => mine().length >= count, timeoutMs, 200);
 }

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Message } from '@google-cloud/pubsub';
 import { afterAll, describe, expect, it } from 'vitest';
-import { sleep, until } from '../../contract/wait.js';
+import { eventually, sleep } from '../../../devtools/eventually.js';
 import { collect, emulatorClient, uniqueName } from './emulator-client.js';
 
 // What the Pub/Sub emulator does and does not do, pinned so the queue's workarounds stay justified: if
@@ -22,7 +22,7 @@ describe('the Pub/Sub emulator', () => {
     const publisher = pubsub.topic(topic.name, { messageOrdering: true });
     for (let i = 0; i < 20; i += 1) void publisher.publishMessage({ data: Buffer.from(String(i)), orderingKey: 'project-5' });
     await publisher.flush();
-    await until(() => received.length >= 20, '20 messages');
+    await eventually('20 messages', () => received.length >= 20);
     expect(received.map((message) => Number(message.data.toString()))).toEqual([...Array(20).keys()]);
     await subscription.close();
   });
@@ -37,7 +37,7 @@ describe('the Pub/Sub emulator', () => {
       else message.ack();
     });
     await topic.publishMessage({ data: Buffer.from('x') });
-    await until(() => attempts.length >= 3, 'three attempts', 20_000);
+    await eventually('three attempts', () => attempts.length >= 3, 20_000);
     expect(attempts).toEqual([1, 2, 3]);
     await subscription.close();
   });
@@ -53,7 +53,7 @@ describe('the Pub/Sub emulator', () => {
     });
     subscription.on('message', (message: Message) => message.nack());
     await topic.publishMessage({ data: Buffer.from('poison') });
-    await until(() => dead.length >= 1, 'the dead letter', 30_000);
+    await eventually('the dead letter', () => dead.length >= 1, 30_000);
     expect(dead[0]?.data.toString()).toBe('poison');
     expect(dead[0]?.attributes).toMatchObject({ CloudPubSubDeadLetterSourceDeliveryCount: '5' });
     await subscription.close();
@@ -78,7 +78,7 @@ describe('the Pub/Sub emulator', () => {
     });
     subscription.on('error', (error: { code?: number }) => errors.push(error.code ?? -1));
     await pubsub.topic(topic.name, { messageOrdering: true }).publishMessage({ data: Buffer.from('poison'), orderingKey: 'k' });
-    await until(() => errors.length >= 1, 'the stream error', 20_000);
+    await eventually('the stream error', () => errors.length >= 1, 20_000);
     await sleep(2000);
     expect(attempts).toEqual([1, 2, 3, 4, 5]);
     expect(errors[0]).toBe(2); // UNKNOWN
@@ -107,7 +107,7 @@ describe('the Pub/Sub emulator', () => {
         pushConfig: { pushEndpoint: `http://127.0.0.1:${port}/pubsub/push`, oidcToken: { serviceAccountEmail: 'push@p.iam.gserviceaccount.com', audience: 'aud' } },
       });
       const messageId = await topic.publishMessage({ data: Buffer.from('{"kind":"wake","projectId":1}'), attributes: { kind: 'wake' } });
-      await until(() => requests.length >= 2, 'a push and its redelivery', 20_000);
+      await eventually('a push and its redelivery', () => requests.length >= 2, 20_000);
       await sleep(1500);
       expect(requests).toHaveLength(2);
       for (const request of requests) {

@@ -7,8 +7,8 @@ import type { QueuedWork } from '../../../service/domain.js';
 import { createPushVerifier } from '../../../service/queue/pubsub/verify-push.js';
 import { PubSubQueue, type PubSubQueueOptions } from '../../../service/queue/pubsub/pubsub-queue.js';
 import { QueueUnavailableError, type Delivery } from '../../../service/queue/types.js';
-import { captureLogger } from '../../contract/logs.js';
-import { sleep, until } from '../../contract/wait.js';
+import { captureLogger } from '../../support/logs.js';
+import { eventually, sleep } from '../../../devtools/eventually.js';
 import { PROJECT, collect, emulatorClient, uniqueName } from './emulator-client.js';
 
 // What only the Pub/Sub queue does (the shared semantics are in test/contract): publish failures and
@@ -27,7 +27,7 @@ const wake = (projectId: number): QueuedWork => ({ kind: 'wake', projectId });
 const GRACE = 1200;
 
 function makeQueue(options: Partial<PubSubQueueOptions> = {}) {
-  const { logger, records } = captureLogger();
+  const { logger, logs: records } = captureLogger();
   const queue = new PubSubQueue({
     projectId: PROJECT,
     topic: uniqueName('work'),
@@ -93,7 +93,7 @@ describe('PubSubQueue dead letters', () => {
     const [deadSub] = await pubsub.topic(deadLetterTopic).createSubscription(uniqueName('dead-sub'));
     const dead = collect(deadSub);
     const messageId = await queue.publish(wake(7));
-    await until(() => dead.length >= 1, 'the dead letter', 20_000);
+    await eventually('the dead letter', () => dead.length >= 1, 20_000);
     expect(JSON.parse(dead[0]?.data.toString() ?? '')).toEqual(wake(7));
     expect(dead[0]?.attributes).toEqual({ kind: 'wake', deadLetterReason: 'GitLab keeps answering 502', sourceMessageId: messageId, deliveryAttempt: '5' });
     expect(records).toContainEqual(
@@ -114,7 +114,7 @@ describe('PubSubQueue dead letters', () => {
     const [deadSub] = await pubsub.topic(deadLetterTopic).createSubscription(uniqueName('dead-sub'));
     const dead = collect(deadSub);
     await pubsub.topic(topic).publishMessage({ data: Buffer.from('not json') });
-    await until(() => dead.length >= 1, 'the dead letter');
+    await eventually('the dead letter', () => dead.length >= 1);
     expect(dead[0]?.data.toString()).toBe('not json');
     expect(dead[0]?.attributes).toMatchObject({ deadLetterReason: 'not a work item (undecodable message)', deliveryAttempt: '1' });
     expect(handled).toEqual([]);
@@ -129,7 +129,7 @@ describe('PubSubQueue dead letters', () => {
       return { kind: 'retry', reason: 'nope' };
     });
     await queue.publish(wake(8));
-    await until(() => records.some((record) => record.severity === 'ERROR'), 'the error log');
+    await eventually('the error log', () => records.some((record) => record.severity === 'ERROR'));
     await sleep(GRACE);
     expect(attempts).toEqual([1, 2]);
     expect(records.filter((record) => record.severity === 'ERROR')).toEqual([
@@ -149,13 +149,13 @@ describe('PubSubQueue receiving', () => {
       handled.push(delivery);
       return { kind: 'ack' };
     });
-    await until(() => records.some((record) => String(record.message).includes('subscription not found')), 'the error log', 10_000);
+    await eventually('the error log', () => records.some((record) => String(record.message).includes('subscription not found')), 10_000);
     const [exists] = await pubsub.subscription(subscription).exists();
     expect(exists).toBe(false);
     // Infra creates it later: the queue's reconnects pick it up.
     await pubsub.topic(topic).createSubscription(subscription);
     const messageId = await queue.publish(wake(3));
-    await until(() => handled.some((delivery) => delivery.messageId === messageId), 'the delivery after reconnecting', 20_000);
+    await eventually('the delivery after reconnecting', () => handled.some((delivery) => delivery.messageId === messageId), 20_000);
     await queue.stop();
   });
 
@@ -170,7 +170,7 @@ describe('PubSubQueue receiving', () => {
       return { kind: 'ack' };
     });
     const messageId = await queue.publish(wake(4));
-    await until(() => first.length === 1, 'the first delivery');
+    await eventually('the first delivery', () => first.length === 1);
     const started = Date.now();
     await queue.stop();
     expect(Date.now() - started).toBeLessThan(2000);
@@ -183,7 +183,7 @@ describe('PubSubQueue receiving', () => {
       second.push(delivery);
       return { kind: 'ack' };
     });
-    await until(() => second.length >= 1, 'the redelivery');
+    await eventually('the redelivery', () => second.length >= 1);
     expect(second[0]).toMatchObject({ messageId, deliveryAttempt: 2 });
     // The first handler finishing late changes nothing.
     release();
@@ -194,7 +194,7 @@ describe('PubSubQueue receiving', () => {
   it('stop() returns promptly while the stream keeps failing', async () => {
     const { queue, records } = makeQueue({ subscription: uniqueName('absent'), createIfMissing: false });
     await queue.start(async () => ({ kind: 'ack' }));
-    await until(() => records.some((record) => record.severity === 'ERROR'), 'the error log', 10_000);
+    await eventually('the error log', () => records.some((record) => record.severity === 'ERROR'), 10_000);
     const started = Date.now();
     await queue.stop();
     expect(Date.now() - started).toBeLessThan(1000);
@@ -237,7 +237,7 @@ describe('PubSubQueue receiving', () => {
         retryPolicy: { minimumBackoff: { nanos: 100e6 }, maximumBackoff: { seconds: 1 } },
       });
       await queue.publish(wake(9));
-      await until(() => answers.length >= 2, 'a push and its redelivery', 20_000);
+      await eventually('a push and its redelivery', () => answers.length >= 2, 20_000);
       await sleep(GRACE);
       // The emulator's envelope carries no deliveryAttempt: the queue counted.
       expect(attempts).toEqual([1, 2]);

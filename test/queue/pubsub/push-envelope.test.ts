@@ -4,7 +4,7 @@ import { handlePushEnvelope } from '../../../service/queue/pubsub/handle-push.js
 import { AttemptCounter } from '../../../service/queue/pubsub/attempts.js';
 import type { DeadLetter, DeadLetterSink } from '../../../service/queue/pubsub/dead-letter.js';
 import type { Delivery, HandlerOutcome } from '../../../service/queue/types.js';
-import { captureLogger } from '../../contract/logs.js';
+import { captureLogger } from '../../support/logs.js';
 
 // What the push route answers for each envelope: 204 acks, anything else makes Pub/Sub redeliver.
 
@@ -32,7 +32,7 @@ function setup(outcome: (delivery: Delivery) => HandlerOutcome | Promise<Handler
       letters.push(letter);
     },
   };
-  const { logger, records } = captureLogger();
+  const { logger, logs: records } = captureLogger();
   const options = { maxDeliveryAttempts: 3, deadLetter, logger, attempts: new AttemptCounter() };
   const push = (body: unknown) =>
     handlePushEnvelope(

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isClosedOut } from '../../../service/tracking-note.js';
 import { say, toolResults, use, type ScriptedTurn } from '../../../standins/model/standin.js';
 import { isRoot } from '../../../standins/real-claude.js';
-import { git, pushOptions } from '../support/repo.js';
-import { removeTempDirs } from '../support/temp.js';
+import { git, pushOptions } from '../../../devtools/repo.js';
+import { removeTempDirs } from '../../../devtools/temp.js';
 import { AGENT_USER, attempt, claudeBinary, secretsOf, startWorld, type Attempt, type World } from './harness.js';
 
 // The model is untrusted code from a stranger. Each scenario scripts the real Claude Code binary to do

@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { startModelStandIn, type ModelRequest, type Script } from '../../../standins/model/standin.js';
 import { realClaudePath } from '../../../standins/real-claude.js';
 import { startRunWorld, type RunWorld } from '../support/model-run.js';
-import { branches } from '../support/repo.js';
+import { branches } from '../../../devtools/repo.js';
 import { createScenario, jobEnvironment, type Scenario, type ScenarioOptions } from '../support/scenario.js';
-import { tempDir } from '../support/temp.js';
+import { tempDir } from '../../../devtools/temp.js';
 
 // The attack suite's world: the runner as the CI job runs it (its own process, `claude-gitlab-flow run`
 // with the job's environment), the real Claude Code binary pointed at a scripted model, the stand-in

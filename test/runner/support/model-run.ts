@@ -4,10 +4,10 @@ import { main } from '../../../service/runner/main.js';
 import { startGitLabStandIn, type GitLabStandIn } from '../../../standins/gitlab/index.js';
 import { startModelStandIn, type ModelRequest, type ModelStandInOptions, type Script } from '../../../standins/model/standin.js';
 import { realClaudePath } from '../../../standins/real-claude.js';
-import { startFilesProxy, type FilesProxy } from './files-proxy.js';
-import { branches } from './repo.js';
+import { startFilesProxy, type FilesProxy } from '../../../standins/gitlab/files-proxy.js';
+import { branches } from '../../../devtools/repo.js';
 import { createScenario, jobEnvironment, type Scenario, type ScenarioHost, type ScenarioOptions } from './scenario.js';
-import { tempDir } from './temp.js';
+import { tempDir } from '../../../devtools/temp.js';
 
 // The runner end to end, in-process: main() against the stand-in GitLab (behind the files proxy), a real
 // bare repository as origin, and the real Claude Code binary as the agent's process, talking to a scripted

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import type { FlowContextV1 } from '../../../service/domain.js';
 import { trackingNoteBody } from '../../../service/tracking-note.js';
 import { AccessLevel, type GitLabStandIn, type NoteRecord, type NoteableSpec } from '../../../standins/gitlab/index.js';
-import { checkout, createRepos, pushBranch, type Repos } from './repo.js';
-import { tempDir } from './temp.js';
+import { checkout, createRepos, pushBranch, type Repos } from '../../../devtools/repo.js';
+import { tempDir } from '../../../devtools/temp.js';
 
 // One thread on the stand-in GitLab, set up the way the service leaves it for the runner: a member's
 // @claude note, the service's tracking reply in the same discussion, a project whose repository is a

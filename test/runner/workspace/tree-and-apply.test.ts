@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyChanges, UnsafePathError } from '../../../service/runner/workspace/apply.js';
 import { workspaceChanges } from '../../../service/runner/workspace/tree.js';
-import { removeTempDirs, tempDir } from '../support/temp.js';
+import { removeTempDirs, tempDir } from '../../../devtools/temp.js';
 
 afterAll(removeTempDirs);
 

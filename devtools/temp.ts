@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// Temporary directories the tests make (repositories, checkouts, records, homes), removed after each file.
+// Temporary directories the tests and the demo make (repositories, checkouts, records, homes), removed after
+// each test file, or when the demo ends.
 
 const made: string[] = [];
 

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { sleep } from './eventually.js';
+import { killOnExit } from './kill-on-exit.js';
 
 // Starts Google's Pub/Sub and Firestore emulators (gcloud, Java) on free local ports. Used once per test
 // run by global-setup.ts, and directly by scripts (demo, bench, two-instance tests) that want their own.
@@ -39,9 +41,6 @@ const READY_LINES: Record<EmulatorKind, RegExp> = {
   pubsub: /Server started, listening on (\d+)/,
   firestore: /Dev App Server is now running/,
 };
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 export async function startEmulator(kind: EmulatorKind, options: StartEmulatorOptions = {}): Promise<EmulatorHandle> {
   const attempts = options.port ? 1 : 3;
@@ -100,7 +99,8 @@ async function startOnce(kind: EmulatorKind, port: number, timeoutMs: number): P
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1', CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: '1' },
   });
-  track(child);
+  // Leaves no orphaned JVMs if the runner dies.
+  const untrack = killOnExit(child, (orphan) => signalGroup(orphan, 'SIGKILL'));
   const lines: string[] = [];
   const output = () => lines.join('').slice(-4000);
   let sawReadyLine = false;
@@ -112,7 +112,7 @@ async function startOnce(kind: EmulatorKind, port: number, timeoutMs: number): P
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const stop = () => killGroup(child);
+  const stop = () => killGroup(child).finally(untrack);
 
   let exited: string | null = null;
   child.once('error', (error) => (exited = `could not run gcloud: ${error.message}`));
@@ -144,10 +144,7 @@ async function answers(host: string): Promise<boolean> {
 }
 
 async function killGroup(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) {
-    running.delete(child);
-    return;
-  }
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   signalGroup(child, 'SIGTERM');
   const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 5000);
@@ -155,7 +152,6 @@ async function killGroup(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
   // gcloud may exit before its java child: make sure the group is gone too.
   signalGroup(child, 'SIGKILL');
-  running.delete(child);
 }
 
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -166,16 +162,3 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-function track(child: ChildProcess): void {
-  running.add(child);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Synchronous on purpose: 'exit' handlers cannot await. Leaves no orphaned JVMs if the runner dies.
-  process.once('exit', () => {
-    for (const orphan of running) signalGroup(orphan, 'SIGKILL');
-  });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -1,5 +1,5 @@
-// Webhook payloads for tests, derived from GitLab's documented examples in test/fixtures (see
-// ../../../shared/fixtures/gitlab/README.md for their quirks, which are kept). Each builder starts from
+// Webhook payloads for the tests and the bench, derived from GitLab's documented examples in fixtures/ (see
+// ../../shared/fixtures/gitlab/README.md for their quirks, which are kept). Each builder starts from
 // the fixture and changes only what its options name, adding the fields real comment events carry and the
 // documented examples omit (`discussion_id`, `type`, `position`, `internal`).
 import { createHash, randomUUID } from 'node:crypto';
@@ -27,7 +27,7 @@ export const FIXTURE_EVENT: Record<FixtureName, string> = {
   'emoji-award-on-issue-note': 'Emoji Hook',
 };
 
-const FIXTURES = new URL('../fixtures/', import.meta.url);
+const FIXTURES = new URL('./fixtures/', import.meta.url);
 
 /** The fixture's raw bytes, as GitLab would post them. */
 export function fixtureText(name: FixtureName): string {
@@ -271,6 +271,33 @@ export function noteOnIssuePayload(options: IssueNoteOptions = {}): NotePayload 
   payload.object_attributes.url = `${payload.project.web_url}/-/issues/${iid}#note_${payload.object_attributes.id}`;
   if (options.confidential) payload.event_type = 'confidential_note';
   return payload;
+}
+
+/** A note on an issue of a stand-in GitLab project (`addProject`'s answer, default branch `main`), as GitLab's Note Hook carries it. */
+export interface StandInIssueNote {
+  issueIid: number;
+  noteId: number;
+  body: string;
+  author: { id: number; username: string };
+  /** Default: derived from project and note id, as noteOnIssuePayload does. */
+  discussionId?: string;
+  /** createdAt and updatedAt; default the fixture's. */
+  at?: Date;
+}
+
+export function standInIssueNotePayload(project: { id: number; path: string; webUrl: string }, note: StandInIssueNote): NotePayload {
+  return noteOnIssuePayload({
+    ...(note.at ? { createdAt: note.at, updatedAt: note.at } : {}),
+    projectId: project.id,
+    projectPath: project.path,
+    projectWebUrl: project.webUrl,
+    defaultBranch: 'main',
+    issueIid: note.issueIid,
+    noteId: note.noteId,
+    body: note.body,
+    ...(note.discussionId ? { discussionId: note.discussionId } : {}),
+    author: note.author,
+  });
 }
 
 export function noteOnMergeRequestPayload(options: MergeRequestNoteOptions = {}): NotePayload {

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './emulators.js';
+import { killOnExit } from './kill-on-exit.js';
 
 // The service as a child process, the way it runs in production: `claude-gitlab-flow serve` with its
 // settings in the environment, JSON log lines on stdout, SIGTERM for a graceful stop. For tests that
@@ -50,13 +51,10 @@ export interface ServiceProcess {
   kill(): Promise<ProcessExit>;
 }
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** Settings the child must get only from the test, never inherited from the runner's environment. */
 const SETTING_PREFIXES = ['GITLAB_', 'PUBSUB_', 'FIRESTORE_', 'GOOGLE_', 'STORE', 'DEBOUNCE_MS', 'MAX_', 'MIN_ACCESS', 'LOG_LEVEL', 'PORT', 'TRIGGER_PHRASE', 'THREAD_RUN', 'SLOT_LEASE', 'ALLOW_CONFIDENTIAL', 'NODE_OPTIONS'];
-
-const running = new Set<ChildProcess>();
-let exitHookInstalled = false;
 
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
   const name = options.name ?? 'service';
@@ -68,10 +66,11 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     env: { ...inherited, ...options.env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  track(child);
+  // No service outlives the test runner.
+  const untrack = killOnExit(child, (orphan) => signal(orphan, 'SIGKILL'));
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once('exit', (code, signal) => {
-      running.delete(child);
+      untrack();
       file?.end();
       resolve({ code, signal });
     });
@@ -187,12 +186,3 @@ function tail(lines: LogLine[]): string {
     .join('\n');
 }
 
-function track(child: ChildProcess): void {
-  running.add(child);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Synchronous on purpose: no service outlives the test runner.
-  process.once('exit', () => {
-    for (const orphan of running) signal(orphan, 'SIGKILL');
-  });
-}
