@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../service/runner/main.js';
-import { startModelStandIn, say, use, type ModelRequest, type ScriptedTurn } from '../../standins/model/standin.js';
-import { isRoot } from '../../standins/real-claude.js';
-import { claudeBinary, runWithModel, startRunWorld, systemPromptOf, type RunOutcome, type RunWorld } from './support/model-run.js';
-import { pushBranch } from './support/repo.js';
-import type { ScenarioOptions } from './support/scenario.js';
-import { removeTempDirs } from './support/temp.js';
+import { main } from '../../../service/runner/main.js';
+import { startModelStandIn, say, use, type ModelRequest, type ScriptedTurn } from '../../../standins/model/standin.js';
+import { isRoot } from '../../../standins/real-claude.js';
+import { claudeBinary, runWithModel, startRunWorld, systemPromptOf, type RunOutcome, type RunWorld } from '../support/model-run.js';
+import { pushBranch } from '../support/repo.js';
+import type { ScenarioOptions } from '../support/scenario.js';
+import { removeTempDirs } from '../support/temp.js';
 
 // `@claude review` end to end: the real Claude Code binary, run as the agent's own user, writes its review
 // file into the output directory the runner made for the run; the runner places each comment on the
