@@ -64,6 +64,8 @@ export interface RunnerGitLab {
   createDraftNote(context: FlowContextV1, body: string, position: Record<string, unknown>): Promise<{ id: number }>;
   /** Publishes the bot's draft notes on the merge request at once: one notification for the review. */
   publishDraftNotes(context: FlowContextV1): Promise<void>;
+  /** Deletes the bot's unpublished draft notes (left by a run that ended between creating and publishing); how many. */
+  discardDraftNotes(context: FlowContextV1): Promise<number>;
 }
 
 type Context = Pick<FlowContextV1, 'project' | 'noteable'>;
@@ -123,6 +125,12 @@ export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
       const camel = Object.fromEntries(Object.entries(position).map(([name, value]) => [name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), value]));
       const created = await gitlab.draftNotes.create(context.project.id, noteableIid(target(context)), body, { position: camel as never });
       return { id: created.id };
+    },
+    async discardDraftNotes(context) {
+      const iid = noteableIid(target(context));
+      const drafts = (await gitlab.draftNotes.all(context.project.id, iid, { perPage: 100, maxPages: 5 })) as unknown as Array<{ id: number }>;
+      for (const draft of drafts) await gitlab.draftNotes.remove(context.project.id, iid, draft.id);
+      return drafts.length;
     },
     async publishDraftNotes(context) {
       await gitlab.draftNotes.publishBulk(context.project.id, noteableIid(target(context)));

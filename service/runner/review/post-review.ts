@@ -89,6 +89,11 @@ export async function postReview(input: PostReviewInput): Promise<string> {
   const plan = planReview({ review, files: commentableLines(input.diffs), refs: input.refs, earlier, maxComments: input.maxComments, secrets: input.secrets, audience: input.audience });
   log(`review: ${plan.drafts.length} to post, ${plan.alreadyRaised} already raised, ${plan.notPlaced.length} not on the diff, ${plan.overLimit} over the limit`);
 
+  // bulk_publish publishes every draft of the bot's: an earlier run's leftovers must not ride along.
+  const discarded = plan.drafts.length > 0 ? await gitlab.discardDraftNotes(context).catch((error: unknown) => {
+    throw new RunFailure({ what: "the review could not be posted: the bot's earlier draft notes could not be listed or removed.", detail: messageOf(error), answer: parts.join('\n\n') }, input.result);
+  }) : 0;
+  if (discarded > 0) log(`review: removed ${discarded} unpublished draft note(s) of an earlier run`);
   const failed: NotPlaced[] = [];
   let posted = 0;
   for (const draft of plan.drafts) {

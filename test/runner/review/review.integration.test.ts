@@ -116,7 +116,7 @@ describe('@claude review', () => {
     expect(notes.every((note) => note.position?.position_type === 'text' && note.position.new_path === 'src/app.txt')).toBe(true);
     // One batch: three drafts, then one bulk publish; no draft is left behind.
     const calls = result.gitlabRequests.map((request) => `${request.method} ${request.path.replace(/\?.*/, '')}`);
-    expect(calls.filter((call) => call.endsWith('/draft_notes'))).toHaveLength(3);
+    expect(calls.filter((call) => call.startsWith('POST') && call.endsWith('/draft_notes'))).toHaveLength(3);
     expect(calls.filter((call) => call.endsWith('/draft_notes/bulk_publish'))).toHaveLength(1);
     const drafts = await api<unknown[]>(`/projects/${result.scenario.projectId}/merge_requests/${result.scenario.context.noteable.iid}/draft_notes`, result.scenario.botToken);
     expect(drafts).toEqual([]);
@@ -132,6 +132,11 @@ describe('@claude review', () => {
     const first = await runWithModel(world, REVIEW, { env, script: reviewer(review) });
     expect(first.exitCode, first.log).toBe(0);
     expect(await diffNotes(first)).toHaveLength(2);
+    // A draft an earlier job left unpublished is not published along with a later review.
+    const { scenario } = first;
+    const mrPath = `/projects/${scenario.projectId}/merge_requests/${scenario.context.noteable.iid}`;
+    const leftover = await fetch(`${world.gitlab.url}/api/v4${mrPath}/draft_notes`, { method: 'POST', headers: { 'private-token': scenario.botToken, 'content-type': 'application/json' }, body: JSON.stringify({ note: 'left over' }) });
+    expect(leftover.status).toBe(201);
 
     const again = await reviewAgain(first, review);
     expect(again.exitCode).toBe(0);
@@ -144,6 +149,9 @@ describe('@claude review', () => {
     expect(changed.exitCode).toBe(0);
     const notes = await diffNotes(first);
     expect(notes.map((note) => note.body)).toEqual(['Upper case?', 'Trailing line.', 'Still odd casing.']);
+    expect(await api(`${mrPath}/draft_notes`, scenario.botToken)).toEqual([]);
+    const discussions = await api<Array<{ notes: ApiNote[] }>>(`${mrPath}/discussions`, scenario.bobToken);
+    expect(discussions.flatMap((discussion) => discussion.notes).map((note) => note.body)).not.toContain('left over');
     expect(notes[2]!.position?.head_sha).not.toBe(notes[0]!.position?.head_sha);
     const tracking = first.scenario.trackingNote().body;
     expect(tracking).toContain('1 new comment(s) on the diff; 1 not repeated (already raised on unchanged lines); 1 earlier comment(s) on lines that have changed since');
