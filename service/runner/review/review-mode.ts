@@ -32,7 +32,7 @@ export function reviewSystemPrompt(outputDir: string, instructions: string | nul
   const file = join(outputDir, REVIEW_FILE);
   const lines = [
     '',
-    'This request is a code review of the merge request. Nothing you change in the workspace is pushed. Do not edit the repository.',
+    'This request is a code review of the merge request. Nothing you change in the workspace is pushed: do not edit the repository. The one file you write is your review.',
     `Write your review as one JSON file with the Write tool at ${file} (at most ${MAX_REVIEW_FILE_BYTES / 1024} KB), in this shape:`,
     '{"summary": "markdown: the overall assessment", "comments": [{"path": "src/a.ts", "line": 12, "side": "new", "body": "markdown", "suggestion": "optional: the replacement text for that one line"}]}',
     `- Comment only on lines of the diff shown: "side": "new" with the line number in the new version for added or unchanged lines, "side": "old" with the old line number for removed lines. At most ${maxComments} comments; put everything else in the summary.`,

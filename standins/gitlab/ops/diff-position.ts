@@ -8,7 +8,8 @@ import type { DiffFile, MergeRequest } from '../types.js';
 // an added line by new_line, a removed line by old_line, an unchanged line by both. GitLab computes a
 // line code from it; when there is none the note is invalid and the API answers
 // 400 {"message":"400 Bad request - Note {:line_code=>[\"can't be blank\", \"must be a valid line code\"]}"}.
-// The diff comes from the project's real bare repository (git itself), or the merge request's seeded diffs.
+// The diff comes from the project's real bare repository (git itself), or the merge request's seeded diffs;
+// a seeded project with neither has nothing to check against, and takes any complete position.
 
 export const INVALID_LINE_CODE = `Note {:line_code=>["can't be blank", "must be a valid line code"]}`;
 
@@ -49,17 +50,19 @@ export function positionOnDiff(files: readonly DiffFile[], position: Record<stri
   );
 }
 
-async function diffFor(state: State, mr: MergeRequest, position: Record<string, unknown>): Promise<DiffFile[]> {
+async function diffFor(state: State, mr: MergeRequest, position: Record<string, unknown>): Promise<DiffFile[] | null> {
   const project = state.project(mr.projectId);
   const base = String(position.base_sha ?? '');
   const head = String(position.head_sha ?? '');
   if (project.bareRepoPath && /^[0-9a-f]{7,64}$/.test(base) && /^[0-9a-f]{7,64}$/.test(head)) {
     return readDiff(project.bareRepoPath, base, head).catch(() => []);
   }
+  if (!project.bareRepoPath && !mr.diffs) return null;
   return mergeRequestDiffs(project, state.projects.get(mr.sourceProjectId) ?? project, mr.targetBranch, mr.sourceBranch, mr.diffs);
 }
 
 /** Throws GitLab's 400 when a text position on a merge request names no line of its diff. */
 export async function requirePositionOnDiff(state: State, mr: MergeRequest, position: Record<string, unknown>): Promise<void> {
-  if (!positionOnDiff(await diffFor(state, mr, position), position)) throw badRequest(INVALID_LINE_CODE);
+  const files = await diffFor(state, mr, position);
+  if (files && !positionOnDiff(files, position)) throw badRequest(INVALID_LINE_CODE);
 }
