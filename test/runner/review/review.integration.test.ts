@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../service/runner/main.js';
-import { startModelStandIn, say, use, type ModelRequest, type ScriptedTurn } from '../../../standins/model/standin.js';
+import { startModelStandIn, say, toolResults, use, type ModelRequest, type ScriptedTurn } from '../../../standins/model/standin.js';
 import { isRoot } from '../../../standins/real-claude.js';
-import { claudeBinary, runWithModel, startRunWorld, systemPromptOf, type RunOutcome, type RunWorld } from '../support/model-run.js';
+import { claudeBinary, runWithModel, startRunWorld, systemPromptOf, workingDirectoryOf, type RunOutcome, type RunWorld } from '../support/model-run.js';
 import { pushBranch } from '../support/repo.js';
 import type { ScenarioOptions } from '../support/scenario.js';
 import { removeTempDirs } from '../support/temp.js';
@@ -50,7 +50,7 @@ function reviewer(content: unknown) {
 const REVIEW: ScenarioOptions = {
   kind: 'merge-request',
   instruction: '@claude review',
-  files: { 'README.md': '# Project\n', 'src/app.txt': 'one\ntwo\nthree\nfour\n' },
+  files: { 'README.md': '# Project\n', 'src/app.txt': 'one\ntwo\nthree\nfour\n', '.gitlab/claude/review.md': 'Check naming first.\n' },
   branchFiles: { 'src/app.txt': 'one\nTWO\nthree\nfour\nfive\n' },
 };
 
@@ -105,6 +105,10 @@ describe('@claude review', () => {
     const result = await runWithModel(world, REVIEW, { env, script: reviewer(review) });
     expect(result.exitCode, result.log).toBe(0);
     expect(result.after).toEqual(result.before); // a review pushes nothing
+    // The default branch's review instructions reach Claude, and the only write rule is the output directory.
+    const system = systemPromptOf(result.model[0]!);
+    expect(system).toContain('Review instructions (.gitlab/claude/review.md from the default branch, trusted):\nCheck naming first.');
+    expect(result.log).toMatch(/review: Claude writes its review to \S+\/output/);
 
     const notes = await diffNotes(result);
     expect(notes.map((note) => [note.position?.new_line ?? null, note.position?.old_line ?? null, note.body.split('\n')[0]])).toEqual([
@@ -193,6 +197,25 @@ describe('@claude review', () => {
     expect(tracking).not.toMatch(/(^|[^`])@all/);
     expect(tracking).toContain('refused: path: must be a path of the diff');
     expect(tracking).toMatch(/more comment\(s\) were not posted: `CLAUDE_FLOW_MAX_REVIEW_COMMENTS`/);
+  });
+
+  itAsRoot('may write its review file and nothing else: a write into the workspace is refused', async () => {
+    const review = { summary: 'ok', comments: [] };
+    const result = await runWithModel(world, REVIEW, {
+      env,
+      script: (request, index) =>
+        index === 0
+          ? use('Write', { file_path: `${workingDirectoryOf(request)}/src/app.txt`, content: 'rewritten\n' })
+          : index === 1
+            ? use('Write', { file_path: reviewPath(request), content: JSON.stringify(review) })
+            : say('done'),
+    });
+    expect(result.exitCode, result.log).toBe(0);
+    const [workspaceWrite, reviewWrite] = toolResults(result.model);
+    expect(workspaceWrite).toMatchObject({ isError: true, content: expect.stringContaining("haven't granted it yet") });
+    expect(reviewWrite).toMatchObject({ isError: false, content: expect.stringContaining('File created successfully') });
+    expect(result.after).toEqual(result.before);
+    expect(result.scenario.trackingNote().body).toContain('**Review:** 0 new comment(s) on the diff');
   });
 
   itAsRoot('a review file past the size bound is not read', async () => {
