@@ -61,7 +61,7 @@ export async function prepareRequest(
   const may = { canWrite: plan.kind !== 'reply-only', canRunCommands: identity.kind === 'isolated' || identity.allowedByProject };
   log(`push plan: ${plan.kind}${plan.kind === 'reply-only' ? ` (${plan.reason})` : ` → ${plan.branch}`}; agent: ${identity.kind === 'isolated' ? `uid ${identity.uid}` : `unisolated (${identity.reason})`}`);
 
-  const trusted = await readTrustedConfig(config, deps.gitlab, log);
+  const trusted = await readTrustedConfig(config, deps.gitlab, log, review);
   const recentCommits = await deps.git.recentCommits(20).catch((error: unknown) => {
     log(`could not read the recent commits: ${messageOf(error)}`);
     return null;

@@ -40,7 +40,8 @@ export function parseFlowSettings(text: string | null): { allowedChangePaths: st
   }
 }
 
-export async function readTrustedConfig(config: RunnerConfig, gitlab: RunnerGitLab, log: (message: string) => void): Promise<TrustedConfig> {
+/** `review`: the run is a review, so its instructions are read too. */
+export async function readTrustedConfig(config: RunnerConfig, gitlab: RunnerGitLab, log: (message: string) => void, review = false): Promise<TrustedConfig> {
   const read = (path: string) => gitlab.fileOnRef(config.projectId, path, config.defaultBranch);
   try {
     const [projectInstructions, claudeSettings, flowSettings, ciConfig, reviewInstructions] = await Promise.all([
@@ -48,7 +49,7 @@ export async function readTrustedConfig(config: RunnerConfig, gitlab: RunnerGitL
       read('.claude/settings.json'),
       read(FLOW_SETTINGS_PATH),
       read(config.ciConfigPath),
-      read(REVIEW_INSTRUCTIONS_PATH),
+      review ? read(REVIEW_INSTRUCTIONS_PATH) : Promise.resolve(null),
     ]);
     const flow = parseFlowSettings(flowSettings);
     if (flow.error) log(`ignoring ${flow.error}`);
