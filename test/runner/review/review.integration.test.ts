@@ -218,6 +218,14 @@ describe('@claude review', () => {
     expect(result.scenario.trackingNote().body).toContain('**Review:** 0 new comment(s) on the diff');
   });
 
+  itAsRoot('is a review when the service says the bot was asked to review (AI_FLOW_EVENT=assign_reviewer), whatever the note says', async () => {
+    const review = { summary: 'Reviewed as the assigned reviewer.', comments: [{ path: 'src/app.txt', line: 5, body: 'A new line.' }] };
+    const result = await runWithModel(world, { ...REVIEW, instruction: '@claude have a look' }, { env: { ...env, AI_FLOW_EVENT: 'assign_reviewer' }, script: reviewer(review) });
+    expect(result.exitCode, result.log).toBe(0);
+    expect((await diffNotes(result)).map((note) => note.position?.new_line)).toEqual([5]);
+    expect(result.scenario.trackingNote().body).toContain('Reviewed as the assigned reviewer.');
+  });
+
   itAsRoot('a review file past the size bound is not read', async () => {
     const huge = JSON.stringify({ summary: 'x'.repeat(300 * 1024), comments: [{ path: 'src/app.txt', line: 2, body: 'hidden' }] });
     const result = await runWithModel(world, REVIEW, { env, script: reviewer(huge) });
