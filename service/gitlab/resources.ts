@@ -6,6 +6,7 @@ import {
   IssueNotes,
   Issues,
   MergeRequestDiscussions,
+  MergeRequestDraftNotes,
   MergeRequestNoteAwardEmojis,
   MergeRequestNotes,
   MergeRequests,
@@ -52,6 +53,8 @@ export function gitlabResources(connection: GitLabConnection) {
     projects: new Projects(options),
     issues: new Issues(options),
     mergeRequests: new MergeRequests(options),
+    /** A review's comments, published at once (one notification). */
+    draftNotes: new MergeRequestDraftNotes(options),
     snippets: new ProjectSnippets(options),
     commits: new Commits(options),
     pipelines: new Pipelines(options),

@@ -24,6 +24,11 @@ export interface ClaudeArgsInput {
   systemPrompt: string;
   /** The default branch's `.claude/settings.json`, copied where the agent can read but not change it. */
   trustedSettingsFile: string | null;
+  /**
+   * A review's output directory: the one place Claude may write (an `Edit(//<dir>/**)` rule, which
+   * covers Write, in the default mode, so a write into the workspace needs an approval nobody gives).
+   */
+  outputDir?: string | null;
 }
 
 const toolName = (rule: string) => rule.replace(/\(.*$/, '');
@@ -51,7 +56,11 @@ export function effectiveTools(allowedTools: readonly string[], canWrite: boolea
 
 export function claudeArgs(input: ClaudeArgsInput): string[] {
   const { allowed } = effectiveTools(input.allowedTools, input.canWrite, input.canRunCommands);
-  const denied = [...DENIED_TOOLS, ...(input.canWrite ? [] : READ_ONLY_DENIED), ...(input.canRunCommands ? [] : ['Bash'])];
+  const output = input.outputDir && !input.canWrite ? input.outputDir : null;
+  // Edit and Write stay undenied for a review (a deny would beat the output directory's rule); the mode refuses them elsewhere.
+  const readOnlyDenied = output ? READ_ONLY_DENIED.filter((tool) => tool !== 'Edit' && tool !== 'Write') : READ_ONLY_DENIED;
+  if (output) allowed.push(`Edit(/${output}/**)`);
+  const denied = [...DENIED_TOOLS, ...(input.canWrite ? [] : readOnlyDenied), ...(input.canRunCommands ? [] : ['Bash'])];
   const args = [
     '-p',
     '--output-format',
@@ -73,6 +82,7 @@ export function claudeArgs(input: ClaudeArgsInput): string[] {
     input.systemPrompt,
   ];
   if (input.trustedSettingsFile) args.push('--settings', input.trustedSettingsFile);
+  if (output) args.push('--add-dir', output);
   if (input.model) args.push('--model', input.model);
   return args;
 }

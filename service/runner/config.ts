@@ -22,6 +22,7 @@ import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 //   CLAUDE_FLOW_RUN_PIPELINES   true: pushes start pipelines (default: `-o ci.skip`)
 //   CLAUDE_FLOW_MAX_FILE_BYTES  the largest file a push may carry (default 1 MiB)
 //   CLAUDE_FLOW_MAX_BUDGET_USD  the most one run may spend on the model (the gateway stops it there)
+//   CLAUDE_FLOW_MAX_REVIEW_COMMENTS  the most inline comments one review posts (default 20)
 //   CI_CONFIG_PATH              GitLab's: the CI configuration's path (protected from changes)
 
 // Claude Code 2.1's tool names (its init message lists them): reading and editing files. The runner
@@ -29,7 +30,7 @@ import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 // runner's, and the diff a merge request needs is in the prompt.
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Glob', 'Grep', 'Edit', 'Write'];
 
-export const KNOWN_EVENTS = new Set(['mention', 'assign', 'label']);
+export const KNOWN_EVENTS = new Set(['mention', 'assign', 'assign_reviewer', 'label']);
 
 export interface RunnerConfig {
   input: string;
@@ -56,6 +57,7 @@ export interface RunnerConfig {
   runPipelines: boolean;
   maxFileBytes: number;
   budgetUsd: number | null;
+  maxReviewComments: number;
 }
 
 /** What the runner still knows when the configuration is incomplete: enough to tell the thread? */
@@ -151,6 +153,7 @@ export function readRunnerConfig(env: NodeJS.ProcessEnv): ConfigResult {
   const allowUnisolated = flag(env, 'CLAUDE_FLOW_ALLOW_UNISOLATED', errors);
   const runPipelines = flag(env, 'CLAUDE_FLOW_RUN_PIPELINES', errors);
   const budgetUsd = budget(env, errors);
+  const maxReviewComments = positiveInt(env, 'CLAUDE_FLOW_MAX_REVIEW_COMMENTS', 20, errors);
   const host = (() => {
     try {
       return new URL(serverUrl).hostname;
@@ -195,6 +198,7 @@ export function readRunnerConfig(env: NodeJS.ProcessEnv): ConfigResult {
       runPipelines,
       maxFileBytes,
       budgetUsd,
+      maxReviewComments,
     },
   };
 }

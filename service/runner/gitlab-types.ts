@@ -34,6 +34,7 @@ export interface ApiMergeRequest extends ApiIssue {
   source_project_id: number;
   target_project_id: number;
   sha?: string;
+  diff_refs?: { base_sha: string | null; start_sha: string | null; head_sha: string | null } | null;
 }
 
 export interface ApiDiff {

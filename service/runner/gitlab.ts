@@ -15,7 +15,14 @@ export interface NoteableDetails {
   webUrl: string | null;
   state: string | null;
   confidential: boolean;
-  mergeRequest: { sourceBranch: string; targetBranch: string; sourceProjectId: number; headSha: string | null } | null;
+  mergeRequest: {
+    sourceBranch: string;
+    targetBranch: string;
+    sourceProjectId: number;
+    headSha: string | null;
+    /** The shas a diff note's position names (GitLab's `diff_refs`); null when GitLab gave none. */
+    diffRefs?: { base_sha: string; start_sha: string; head_sha: string } | null;
+  } | null;
 }
 
 export interface ApiPipeline {
@@ -53,6 +60,12 @@ export interface RunnerGitLab {
     projectId: number,
     request: { sourceBranch: string; targetBranch: string; title: string; description: string },
   ): Promise<{ iid: number; webUrl: string }>;
+  /** A pending review comment on a merge request (a draft note), seen by nobody until published. */
+  createDraftNote(context: FlowContextV1, body: string, position: Record<string, unknown>): Promise<{ id: number }>;
+  /** Publishes the bot's draft notes on the merge request at once: one notification for the review. */
+  publishDraftNotes(context: FlowContextV1): Promise<void>;
+  /** Deletes the bot's unpublished draft notes (left by a run that ended between creating and publishing); how many. */
+  discardDraftNotes(context: FlowContextV1): Promise<number>;
 }
 
 type Context = Pick<FlowContextV1, 'project' | 'noteable'>;
@@ -107,7 +120,28 @@ export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
       const created = await gitlab.mergeRequests.create(projectId, sourceBranch, targetBranch, title, options);
       return { iid: created.iid, webUrl: created.web_url };
     },
+    async createDraftNote(context, body, position) {
+      // gitbeaker decamelizes the body's keys (position's too), so GitLab gets `position[base_sha]` and so on.
+      const camel = Object.fromEntries(Object.entries(position).map(([name, value]) => [name.replace(/_(\w)/g, (_, c: string) => c.toUpperCase()), value]));
+      const created = await gitlab.draftNotes.create(context.project.id, noteableIid(target(context)), body, { position: camel as never });
+      return { id: created.id };
+    },
+    async discardDraftNotes(context) {
+      const iid = noteableIid(target(context));
+      const drafts = (await gitlab.draftNotes.all(context.project.id, iid, { perPage: 100, maxPages: 5 })) as unknown as Array<{ id: number }>;
+      for (const draft of drafts) await gitlab.draftNotes.remove(context.project.id, iid, draft.id);
+      return drafts.length;
+    },
+    async publishDraftNotes(context) {
+      await gitlab.draftNotes.publishBulk(context.project.id, noteableIid(target(context)));
+    },
   };
+}
+
+function diffRefsOf(mr: ApiMergeRequest): { base_sha: string; start_sha: string; head_sha: string } | null {
+  const refs = mr.diff_refs;
+  if (!refs?.base_sha || !refs.start_sha || !refs.head_sha) return null;
+  return { base_sha: refs.base_sha, start_sha: refs.start_sha, head_sha: refs.head_sha };
 }
 
 async function noteableDetails(gitlab: GitLabResources, context: FlowContextV1): Promise<NoteableDetails> {
@@ -127,6 +161,7 @@ async function noteableDetails(gitlab: GitLabResources, context: FlowContextV1):
         targetBranch: mr.target_branch,
         sourceProjectId: mr.source_project_id,
         headSha: mr.sha ?? null,
+        diffRefs: diffRefsOf(mr),
       };
       return {
         ...none,

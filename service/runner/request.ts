@@ -2,6 +2,7 @@ import type { FlowContextV1 } from '../domain.js';
 import type { RunnerConfig } from './config.js';
 import { commentedLines, formatDiffs, isDiffPosition } from './diff.js';
 import { readPipelineContext } from './pipeline-context.js';
+import { isReviewRequest } from './review/review-mode.js';
 import { buildPrompt, type BuiltPrompt } from './prompt.js';
 import { choosePushPlan, type PushPlan } from './push-plan.js';
 import type { ThreadData } from './read-thread.js';
@@ -20,6 +21,8 @@ export interface PreparedRequest {
   may: { canWrite: boolean; canRunCommands: boolean };
   trusted: TrustedConfig;
   built: BuiltPrompt;
+  /** A review of the merge request (review/): comments on the diff, nothing pushed. */
+  review: boolean;
 }
 
 function choosePlan(config: RunnerConfig, context: FlowContextV1, thread: ThreadData, identity: AgentIdentity, now: Date): PushPlan {
@@ -52,12 +55,13 @@ export async function prepareRequest(
   const { identity } = deps.sandbox;
   const instruction = chooseInstruction(config.context, thread.triggerNotes, config.input);
   if (instruction.from === 'variable') log(`reading the request from AI_FLOW_INPUT: ${instruction.reason}`);
-  let plan = choosePlan(config, context, thread, identity, deps.now());
+  const review = isReviewRequest(config.event, context, instruction.text);
+  let plan = review ? { kind: 'reply-only' as const, reason: 'a review pushes nothing: its comments go on the diff' } : choosePlan(config, context, thread, identity, deps.now());
   if (plan.kind !== 'reply-only' && (await deps.git.status()).trim()) plan = { kind: 'reply-only', reason: 'the working tree had changes before Claude started' };
   const may = { canWrite: plan.kind !== 'reply-only', canRunCommands: identity.kind === 'isolated' || identity.allowedByProject };
   log(`push plan: ${plan.kind}${plan.kind === 'reply-only' ? ` (${plan.reason})` : ` → ${plan.branch}`}; agent: ${identity.kind === 'isolated' ? `uid ${identity.uid}` : `unisolated (${identity.reason})`}`);
 
-  const trusted = await readTrustedConfig(config, deps.gitlab, log);
+  const trusted = await readTrustedConfig(config, deps.gitlab, log, review);
   const recentCommits = await deps.git.recentCommits(20).catch((error: unknown) => {
     log(`could not read the recent commits: ${messageOf(error)}`);
     return null;
@@ -85,5 +89,5 @@ export async function prepareRequest(
     nonce: deps.nonce(),
   });
   for (const omission of built.omissions) log(`prompt: ${omission}`);
-  return { instruction, plan, may, trusted, built };
+  return { instruction, plan, may, trusted, built, review };
 }

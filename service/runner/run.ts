@@ -10,6 +10,8 @@ import { answerNote, failureNote, NO_RUN_NOTES, type AnswerAudience, type Delive
 import { noteableLabel } from './prompt.js';
 import { readThread, type ThreadData } from './read-thread.js';
 import { prepareRequest } from './request.js';
+import { postReview } from './review/post-review.js';
+import { prepareReviewOutput, reviewSystemPrompt } from './review/review-mode.js';
 import { messageOf, RunFailure } from './run-failure.js';
 import type { RunGateway, RunnerDeps, Secrets } from './run-deps.js';
 import { redactSecrets } from './sanitize.js';
@@ -75,15 +77,22 @@ async function answer(
   onGateway: (gateway: RunGateway) => void,
 ): Promise<Answered> {
   const request = await prepareRequest(config, deps, context, thread, log, secrets);
-  const { plan, may, trusted, built, instruction } = request;
+  const { plan, may, trusted, instruction } = request;
+  let { built } = request;
   await deps.git.scrubOrigin();
   const layout = await deps.sandbox.prepare();
   try {
+    let outputDir: string | null = null;
+    if (request.review) {
+      outputDir = await prepareReviewOutput(layout, deps.sandbox.identity);
+      built = { ...built, systemPrompt: redactSecrets(`${built.systemPrompt}\n${reviewSystemPrompt(outputDir, trusted.reviewInstructions, config.maxReviewComments)}`, secrets()) };
+      log(`review: Claude writes its review to ${outputDir}`);
+    }
     const gateway = await deps.startGateway(config.budgetUsd);
     onGateway(gateway);
     let outcome: ClaudeProcessOutcome;
     try {
-      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId);
+      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, outputDir);
     } finally {
       deps.sandbox.stopAgent();
       await gateway.close();
@@ -91,8 +100,13 @@ async function answer(
     }
     notes.denials = adviseDenials(outcome.result?.permissionDenials ?? [], may.canWrite, may.canRunCommands, layout.workspace);
     const result = checkedResult(config, outcome, gateway.usage());
-    const answerText = result.text ?? '';
     const audience: AnswerAudience = notes.audience ?? { requester: context.author.username, gitlabUrl: config.gitlab.serverUrl };
+    if (outputDir) {
+      const refs = thread.details.mergeRequest?.diffRefs ?? null;
+      const reviewed = await postReview({ gitlab: deps.gitlab, context, outputDir, diffs: thread.diffs, refs, answer: result.text ?? '', maxComments: config.maxReviewComments, secrets: secrets(), audience, result, log });
+      return { answer: reviewed, delivery: { kind: 'nothing-to-push' }, result };
+    }
+    const answerText = result.text ?? '';
     const asker = thread.triggerNotes.findLast((note) => note.author.id === context.author.id)?.author;
     const requester = { id: context.author.id, username: context.author.username, name: asker?.name ?? null };
     const delivery = await deliver({ config, context, git: deps.git, gitlab: deps.gitlab, plan, workspaceDir: layout.workspace, instruction: instruction.text, answer: answerText, result, secrets: secrets(), trusted, audience, requester, log });

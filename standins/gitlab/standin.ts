@@ -13,6 +13,7 @@ import { registerCiLintRoutes } from './routes/ci-lint.js';
 import { registerInstanceRoutes } from './routes/instance.js';
 import { registerProjectSettingsRoutes } from './routes/project-settings.js';
 import { registerDiscussionRoutes } from './routes/discussions.js';
+import { registerDraftNoteRoutes } from './routes/draft-notes.js';
 import { registerIssuableRoutes } from './routes/issuables.js';
 import { registerNoteRoutes } from './routes/notes.js';
 import { registerJobRoutes } from './routes/jobs.js';
@@ -392,6 +393,7 @@ export async function startGitLabStandIn(options: StandInOptions = {}): Promise<
   registerIssuableRoutes(router);
   registerNoteRoutes(router);
   registerDiscussionRoutes(router);
+  registerDraftNoteRoutes(router);
   registerAwardEmojiRoutes(router);
   registerPipelineRoutes(router);
   registerJobRoutes(router);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type {
-  AccessToken, Award, Discussion, Issue, Job, MergeRequest, Note, Pipeline, Project, Snippet, TriggerToken, User, Webhook,
+  AccessToken, Award, Discussion, DraftNote, Issue, Job, MergeRequest, Note, Pipeline, Project, Snippet, TriggerToken, User, Webhook,
 } from './types.js';
 
 // All of the stand-in's data, in memory. Ids come from separate ranges per kind (issues from 1001,
@@ -17,6 +17,7 @@ const FIRST_ID = {
   award: 7001,
   pipeline: 9001,
   job: 12001,
+  draftNote: 15001,
   trigger: 1,
   webhook: 1,
   token: 1,
@@ -36,6 +37,8 @@ export class State {
   readonly snippets = new Map<number, Snippet>();
   readonly notes = new Map<number, Note>();
   readonly discussions = new Map<string, Discussion>();
+  /** Pending review comments, seen only by their author until published. */
+  readonly draftNotes = new Map<number, DraftNote>();
   readonly awards = new Map<number, Award>();
   readonly pipelines = new Map<number, Pipeline>();
   readonly jobs = new Map<number, Job>();

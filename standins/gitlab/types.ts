@@ -175,6 +175,18 @@ export interface Note {
   resolvedAt: Date | null;
 }
 
+/** A pending review comment on a merge request (https://docs.gitlab.com/api/draft_notes/). */
+export interface DraftNote {
+  id: number;
+  mergeRequestId: number;
+  authorId: number;
+  note: string;
+  position: Record<string, unknown> | null;
+  /** Set when the draft replies to an existing thread. */
+  discussionId: string | null;
+  resolveDiscussion: boolean;
+}
+
 export interface Discussion {
   id: string;
   noteable: NoteableKey;

@@ -56,12 +56,20 @@ describe('readRunnerConfig', () => {
     expect(result.ok && result.config).toMatchObject({ claudePath: '/opt/claude', allowedTools: ['Read', 'Bash(npm test:*)', 'Edit'], maxTurns: 5, timeoutMs: 60_000, model: 'm' });
   });
 
+  it('reads the review limit and knows the reviewer event', () => {
+    expect(readRunnerConfig(jobEnv()).ok && (readRunnerConfig(jobEnv()) as { config: { maxReviewComments: number } }).config.maxReviewComments).toBe(20);
+    const set = readRunnerConfig(jobEnv({ CLAUDE_FLOW_MAX_REVIEW_COMMENTS: '5', AI_FLOW_EVENT: 'assign_reviewer' }));
+    expect(set.ok && [set.config.maxReviewComments, set.config.event]).toEqual([5, 'assign_reviewer']);
+    const bad = readRunnerConfig(jobEnv({ CLAUDE_FLOW_MAX_REVIEW_COMMENTS: '0' }));
+    expect(!bad.ok && bad.errors).toEqual(['CLAUDE_FLOW_MAX_REVIEW_COMMENTS must be a positive integer, got "0"']);
+  });
+
   it('lists every problem, and keeps what it needs to tell the thread', () => {
     const result = readRunnerConfig(jobEnv({ GITLAB_TOKEN: 'glpat-x', AI_FLOW_EVENT: 'push', CLAUDE_FLOW_MAX_TURNS: 'many', CI_PROJECT_DIR: '' }));
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toEqual([
-      'AI_FLOW_EVENT "push" is not one this runner knows (mention, assign, label)',
+      'AI_FLOW_EVENT "push" is not one this runner knows (mention, assign, assign_reviewer, label)',
       'CI_PROJECT_DIR is not set',
       'CLAUDE_FLOW_MAX_TURNS must be a positive integer, got "many"',
     ]);

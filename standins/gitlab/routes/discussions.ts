@@ -4,6 +4,7 @@ import { badRequest, forbidden, notFound, paramErrors } from '../http/errors.js'
 import { paginate } from '../http/pagination.js';
 import { isPlainObject, ParamCheck } from '../http/params.js';
 import { json, requireUser, type Ctx, type Router } from '../http/router.js';
+import { requirePositionOnDiff } from '../ops/diff-position.js';
 import { discussionsOf, reply, sameNoteable, startDiscussion } from '../ops/notes.js';
 import { AccessLevel, type Discussion, type Note } from '../types.js';
 import { findNoteable, NOTEABLE_PATHS, type FoundNoteable } from './noteables.js';
@@ -31,7 +32,7 @@ function findDiscussion(ctx: Ctx, found: FoundNoteable, resource: 'Discussion' |
 }
 
 /** `position` for diff threads on merge requests and commits (required keys as in lib/api/discussions.rb). */
-function readPosition(raw: unknown, allowed: boolean): Record<string, unknown> | null {
+export function readPosition(raw: unknown, allowed: boolean): Record<string, unknown> | null {
   if (raw === undefined || raw === null || !allowed) return null;
   if (!isPlainObject(raw)) throw paramErrors(['position is invalid']);
   const missing = ['base_sha', 'start_sha', 'head_sha', 'position_type'].filter((key) => raw[key] === undefined || raw[key] === null);
@@ -78,6 +79,8 @@ export function registerDiscussionRoutes(router: Router): void {
       if (!canCreateNote(found.project, user)) throw forbidden();
       const invalid = noteBodyError(body);
       if (invalid) throw invalid;
+      const mr = found.key.type === 'MergeRequest' ? ctx.services.state.mergeRequests.get(found.key.id) : undefined;
+      if (position && mr) await requirePositionOnDiff(ctx.services.state, mr, position);
       // The discussions API declares no `internal` parameter; internal threads start in the notes API.
       const note = startDiscussion(ctx.services.state, {
         noteable: found.key,

@@ -24,7 +24,7 @@ function findIssueByIid(ctx: Ctx, project: Project) {
   return issue;
 }
 
-function findMergeRequestByIid(ctx: Ctx, project: Project): MergeRequest {
+export function findMergeRequestByIid(ctx: Ctx, project: Project): MergeRequest {
   const iid = Number(ctx.pathParams.merge_request_iid);
   const mr = [...ctx.services.state.mergeRequests.values()].find((item) => item.projectId === project.id && item.iid === iid);
   if (!mr || !canReadCode(project, ctx.user)) throw recordNotFound();
