@@ -194,6 +194,8 @@ const schema = z
         timeoutSeconds: count(10, 3600).default(300),
         deletionProtection: z.boolean().default(true),
         useTriggerToken: z.boolean().default(true),
+        /** The status page (/status): a STATUS_TOKEN secret for it, which the service reads. Off by default. */
+        statusPage: z.boolean().default(false),
         firestoreDatabase: z
           .string()
           .regex(/^[a-z][a-z0-9-]{2,61}[a-z0-9]$/, 'must be 4-63 lowercase letters, digits or hyphens')

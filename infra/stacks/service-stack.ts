@@ -64,6 +64,7 @@ export class ServiceStack extends GoogleStack {
       GITLAB_WEBHOOK_SECRET: `${service.name}-webhook-secret`,
       GITLAB_TOKEN: `${service.name}-gitlab-token`,
       GITLAB_TRIGGER_TOKEN: `${service.name}-trigger-token`,
+      ...(service.statusPage ? { STATUS_TOKEN: `${service.name}-status-token` } : {}),
     };
     const secrets = new ServiceSecrets(this, 'secrets', {
       projectId: project.id,

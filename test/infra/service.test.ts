@@ -104,6 +104,13 @@ describe('service stack', () => {
     });
   });
 
+  it('with service.statusPage, creates a STATUS_TOKEN secret and gives it to the service', () => {
+    const withStatus = synthStacks(configWith({ service: { statusPage: true } })).service;
+    expect(resourcesOf(withStatus, 'google_secret_manager_secret').map((s) => s.secret_id)).toContain('claude-gitlab-flow-status-token');
+    expect(env(withStatus).STATUS_TOKEN).toEqual({ secret_key_ref: { secret: 'claude-gitlab-flow-status-token', version: 'latest' } });
+    expect(env(service)).not.toHaveProperty('STATUS_TOKEN');
+  });
+
   it('pushes ordered messages with an OIDC token, retries, then dead-letters', () => {
     expect(push(service)).toMatchObject({
       topic: expect.stringMatching(/^\$\{google_pubsub_topic\.queue_topic_\w+\.id\}$/),
