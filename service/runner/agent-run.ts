@@ -38,6 +38,8 @@ export async function runAgent(
   runId: string | undefined,
   /** A review's output directory (review/review-mode.ts), or null. */
   outputDir: string | null = null,
+  /** The request's downloaded images (attachments/fetch-attachments.ts), or null. */
+  attachmentsDir: string | null = null,
 ): Promise<ClaudeProcessOutcome> {
   const { context } = config;
   const { identity } = deps.sandbox;
@@ -53,7 +55,7 @@ export async function runAgent(
   log(`running ${config.claudePath} (max ${config.maxTurns} turns, timeout ${Math.round(config.timeoutMs / 1000)}s)`);
   const outcome = await deps.runClaude({
     command: config.claudePath,
-    args: claudeArgs({ allowedTools: config.allowedTools, ...may, maxTurns: config.maxTurns, model: config.model, systemPrompt: built.systemPrompt, trustedSettingsFile: await writeTrustedSettings(layout, trusted), outputDir }),
+    args: claudeArgs({ allowedTools: config.allowedTools, ...may, maxTurns: config.maxTurns, model: config.model, systemPrompt: built.systemPrompt, trustedSettingsFile: await writeTrustedSettings(layout, trusted), outputDir, readOnlyDirs: attachmentsDir ? [attachmentsDir] : [] }),
     cwd: layout.workspace,
     env: agentEnvironment({ jobEnv: deps.env, home: layout.home, gatewayEnv: gateway.agentEnv }),
     ...(identity.kind === 'isolated' ? { uid: identity.uid, gid: identity.gid } : {}),

@@ -29,6 +29,8 @@ export interface ClaudeArgsInput {
    * covers Write, in the default mode, so a write into the workspace needs an approval nobody gives).
    */
   outputDir?: string | null;
+  /** Directories Claude may read and not write: the request's downloaded images (attachments/). */
+  readOnlyDirs?: string[];
 }
 
 const toolName = (rule: string) => rule.replace(/\(.*$/, '');
@@ -60,6 +62,7 @@ export function claudeArgs(input: ClaudeArgsInput): string[] {
   // Edit and Write stay undenied for a review (a deny would beat the output directory's rule); the mode refuses them elsewhere.
   const readOnlyDenied = output ? READ_ONLY_DENIED.filter((tool) => tool !== 'Edit' && tool !== 'Write') : READ_ONLY_DENIED;
   if (output) allowed.push(`Edit(/${output}/**)`);
+  for (const dir of input.readOnlyDirs ?? []) allowed.push(`Read(/${dir}/**)`);
   const denied = [...DENIED_TOOLS, ...(input.canWrite ? [] : readOnlyDenied), ...(input.canRunCommands ? [] : ['Bash'])];
   const args = [
     '-p',
@@ -83,6 +86,7 @@ export function claudeArgs(input: ClaudeArgsInput): string[] {
   ];
   if (input.trustedSettingsFile) args.push('--settings', input.trustedSettingsFile);
   if (output) args.push('--add-dir', output);
+  for (const dir of input.readOnlyDirs ?? []) args.push('--add-dir', dir);
   if (input.model) args.push('--model', input.model);
   return args;
 }

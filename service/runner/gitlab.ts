@@ -3,6 +3,7 @@ import { noteableOfContext } from '../flow-variables.js';
 import { GitLabApiError } from '../gitlab/errors.js';
 import { noteableApiPath, noteableIid, noteableKey, type NoteableKeyFields } from '../gitlab/noteable-path.js';
 import { gitlabResources, type GitLabConnection, type GitLabResources } from '../gitlab/resources.js';
+import { downloadUpload } from './attachments/download.js';
 import type { ApiCommit, ApiDiff, ApiDiscussion, ApiIssue, ApiMergeRequest, ApiSnippet } from './gitlab-types.js';
 
 // The GitLab calls the runner makes, on gitbeaker's typed resources over the service's one requester
@@ -50,6 +51,8 @@ export interface RunnerGitLab {
   /** A file's content on a ref, or null when it does not exist there. */
   fileOnRef(projectId: number, path: string, ref: string): Promise<string | null>;
   editTrackingNote(context: FlowContextV1, body: string): Promise<void>;
+  /** A markdown upload of the project, through GitLab's web route with the bot's token; at most `maxBytes`. */
+  upload(projectPath: string, secret: string, filename: string, maxBytes: number): Promise<{ ok: true; bytes: Buffer } | { ok: false; reason: string }>;
   /** The newest pipeline for a commit, or null. */
   latestPipeline(projectId: number, sha: string): Promise<ApiPipeline | null>;
   pipeline(projectId: number, pipelineId: number): Promise<ApiPipeline | null>;
@@ -104,6 +107,7 @@ export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
     },
     fileOnRef: (projectId, path, ref) => fileOnRef(gitlab, projectId, path, ref),
     editTrackingNote: (context, body) => editTrackingNote(gitlab, context, body),
+    upload: (projectPath, secret, filename, maxBytes) => downloadUpload(connection, projectPath, secret, filename, maxBytes),
     async latestPipeline(projectId, sha) {
       const [latest] = await gitlab.pipelines.all(projectId, { sha, orderBy: 'id', sort: 'desc', perPage: 1, maxPages: 1 });
       return (latest as unknown as ApiPipeline | undefined) ?? null;

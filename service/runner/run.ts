@@ -1,6 +1,7 @@
 import type { FlowContextV1 } from '../domain.js';
 import { GitLabApiError, isTransient } from '../gitlab/errors.js';
 import { runAgent } from './agent-run.js';
+import { attachmentsPrompt, fetchAttachments, type AttachmentSource } from './attachments/fetch-attachments.js';
 import { claudeFailure } from './claude-outcome.js';
 import type { ClaudeProcessOutcome } from './claude-process.js';
 import { secretValues, type RunnerConfig } from './config.js';
@@ -88,11 +89,17 @@ async function answer(
       built = { ...built, systemPrompt: redactSecrets(`${built.systemPrompt}\n${reviewSystemPrompt(outputDir, trusted.reviewInstructions, config.maxReviewComments)}`, secrets()) };
       log(`review: Claude writes its review to ${outputDir}`);
     }
+    const attachments = await fetchAttachments(deps.gitlab, attachmentSource(config, context, thread), layout.base);
+    for (const skipped of attachments.skipped) log(`attachment not handed to Claude: ${redactSecrets(skipped, secrets())}`);
+    if (attachments.files.length > 0) {
+      built = { ...built, prompt: `${built.prompt}${attachmentsPrompt(attachments)}` };
+      log(`attachments: ${attachments.files.length} image(s) for Claude in ${attachments.dir}`);
+    }
     const gateway = await deps.startGateway(config.budgetUsd);
     onGateway(gateway);
     let outcome: ClaudeProcessOutcome;
     try {
-      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, outputDir);
+      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, outputDir, attachments.dir);
     } finally {
       deps.sandbox.stopAgent();
       await gateway.close();
@@ -114,6 +121,13 @@ async function answer(
   } finally {
     await deps.sandbox.remove(layout).catch((error: unknown) => log(`could not remove the agent's workspace: ${messageOf(error)}`));
   }
+}
+
+/** Where the request's images may be linked: its notes, and the description when the prompt shows it. */
+function attachmentSource(config: RunnerConfig, context: FlowContextV1, thread: ThreadData): AttachmentSource {
+  const texts = thread.triggerNotes.map((note) => note.body);
+  if (thread.description && !thread.selection.descriptionEditedAfterTrigger) texts.push(thread.description);
+  return { texts, serverUrl: config.gitlab.serverUrl, projectPath: config.projectPath, projectId: context.project.id };
 }
 
 /** The run's result, or the failure that ends it: the budget first (its refusal is why Claude stopped). */

@@ -3,6 +3,7 @@ import { HookSender, type DeliveryOptions, type HookDelivery } from './hooks/del
 import { sendNoteHook } from './hooks/note-hooks.js';
 import { Faults, type FaultSettings, type LatencySettings, type QueuedFault } from './http/faults.js';
 import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
+import { addUpload } from './http/uploads.js';
 import { Router, type Services } from './http/router.js';
 import { listen, type RecordedRequest } from './http/server.js';
 import { DEFAULT_EMOJI_NAMES } from './ops/emoji.js';
@@ -203,6 +204,11 @@ export class GitLabStandIn {
   /** What an `include: remote:` of this URL gets; without it the include fails as an unreachable URL would. */
   addRemoteFile(url: string, content: string): void {
     this.state.remoteFiles.set(url, content);
+  }
+
+  /** A markdown upload of the project (what a pasted screenshot becomes): its `/uploads/…` URL and markdown. */
+  addUpload(projectId: number, filename: string, bytes: Buffer, contentType = 'application/octet-stream'): { url: string; markdown: string } {
+    return addUpload(this.state, projectId, filename, bytes, contentType);
   }
 
   removeWebhook(id: number): void {

@@ -50,7 +50,8 @@ describe('links to pipelines and jobs', () => {
 
 let world: RunWorld;
 beforeAll(async () => {
-  world = await startRunWorld();
+  // Its own agent user: the runner ends every process of that user after a run, and files run in parallel.
+  world = await startRunWorld({ agentUser: '64128:64128' });
 });
 afterAll(async () => {
   await world?.close();

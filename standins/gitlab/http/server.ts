@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { authenticate, tokenFrom } from './auth.js';
 import { ApiError, routeNotFound } from './errors.js';
+import { serveUpload } from './uploads.js';
 import type { Faults } from './faults.js';
 import type { RateLimiter } from './rate-limit.js';
 import { parseBody, parseRackQuery } from './params.js';
@@ -61,6 +62,11 @@ async function handle(deps: HttpDeps, req: IncomingMessage, res: ServerResponse)
   const url = new URL(req.url ?? '/', deps.services.state.baseUrl);
   const raw = await readBody(req, deps.maxBodyBytes);
   if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+    const upload = method === 'GET' ? serveUpload(deps.services.state, url.pathname, req.headers) : null;
+    if (upload) {
+      res.writeHead(upload.status, { 'content-type': upload.contentType, 'content-length': upload.body.length }).end(upload.body);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
     return;
   }

@@ -31,10 +31,12 @@ export interface RunWorld {
   gitlab: GitLabStandIn;
   proxy: FilesProxy;
   host: ScenarioHost;
+  /** The agent's uid:gid for this world's runs: one per test file, since files run in parallel. */
+  agentUser: string;
   close(): Promise<void>;
 }
 
-export async function startRunWorld(): Promise<RunWorld> {
+export async function startRunWorld(options: { agentUser?: string } = {}): Promise<RunWorld> {
   const gitlab = await startGitLabStandIn();
   const bareRepos = new Map<number, string>();
   const proxy = await startFilesProxy(gitlab.url, bareRepos);
@@ -42,6 +44,7 @@ export async function startRunWorld(): Promise<RunWorld> {
     gitlab,
     proxy,
     host: { gitlab, url: proxy.url, bareRepos },
+    agentUser: options.agentUser ?? AGENT_USER,
     async close() {
       await proxy.close();
       await gitlab.close();
@@ -103,7 +106,7 @@ export async function runWithModel(world: RunWorld, options: ScenarioOptions, se
       ANTHROPIC_BASE_URL: model.url,
       ANTHROPIC_API_KEY: JOB_API_KEY,
       CLAUDE_CODE_MAX_RETRIES: '1',
-      CLAUDE_FLOW_AGENT_USER: AGENT_USER,
+      CLAUDE_FLOW_AGENT_USER: world.agentUser,
       ...setup.env,
     });
     delete env.FAKE_CLAUDE_RECORD;
