@@ -134,8 +134,10 @@ export interface CoordinationStore {
   mentionState(noteId: number, threadKey: string): Promise<'pending' | 'claimed' | 'unknown'>;
 
   /**
-   * Ingest's one write for a mention: takes the delivery's dedupe `keys` (for `keysTtlMs`) and records the
-   * mention as `recordMention` does, in one transaction. `duplicate` (and nothing written) when a key is taken.
+   * Ingest's write for a mention: takes the delivery's dedupe `keys` (for `keysTtlMs`) and records the
+   * mention as `recordMention` does; `duplicate` when a key is taken and the mention is known. On Firestore,
+   * one batch of creates then one transaction; a failed record gives the keys back, and keys whose mention
+   * never landed (an attempt that died) do not turn a copy away.
    */
   acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }>;
 

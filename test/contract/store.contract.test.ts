@@ -74,12 +74,19 @@ describe.each(storeKinds)('CoordinationStore contract: $name', (kind) => {
       const first = await store.acceptMention(['delivery:a', 'note:1:x'], 500, mention(1), 1000, QUIET);
       expect(first).toEqual({ status: 'pending', seq: 1, quietUntil: 1000 + QUIET });
       expect(await store.isRemembered('delivery:a', 1400)).toBe(true);
-      // One key taken: a duplicate, and the other key and the note stay as they were.
-      expect(await store.acceptMention(['delivery:b', 'note:1:x'], 500, mention(2), 1100, QUIET)).toEqual({ status: 'duplicate' });
+      // One key taken (a copy under another delivery key): a duplicate, and the other key is not taken.
+      expect(await store.acceptMention(['delivery:b', 'note:1:x'], 500, mention(1), 1100, QUIET)).toEqual({ status: 'duplicate' });
       expect(await store.isRemembered('delivery:b', 1100)).toBe(false);
-      expect(await store.mentionState(2, THREAD)).toBe('unknown');
       // Once the keys expired they are free again; the note keeps its place.
       expect(await store.acceptMention(['delivery:a', 'note:1:x'], 500, mention(1), 1600, QUIET)).toMatchObject({ status: 'pending', seq: 1 });
+    });
+
+    it('places a thread\'s mentions one after another, so the latest supersedes the earlier ones', async () => {
+      expect(await store.acceptMention(['note:1:x'], 500, mention(1), 0, QUIET)).toMatchObject({ status: 'pending', seq: 1 });
+      expect(await store.acceptMention(['note:2:x'], 500, mention(2), 10, QUIET)).toMatchObject({ status: 'pending', seq: 2, quietUntil: 10 + QUIET });
+      expect(await store.claimThread(THREAD, 1, 1, 'run-early', 10 + QUIET, WINDOW)).toEqual({ status: 'superseded' });
+      const claim = await store.claimThread(THREAD, 2, 2, 'run-1', 10 + QUIET, WINDOW);
+      expect(claim.status === 'claimed' && claim.run.mentions.map((m) => m.noteId)).toEqual([1, 2]);
     });
 
     it('answers claimed for a note a run took, as recordMention does', async () => {

@@ -1,4 +1,4 @@
-import type { Transaction } from '@google-cloud/firestore';
+import type { DocumentSnapshot, Transaction } from '@google-cloud/firestore';
 import { claimedRun } from '../claimed-run.js';
 import { byNoteOrder } from '../memory-store.js';
 import type { ClaimThreadResult, PendingMention, RecordMentionResult } from '../types.js';
@@ -16,8 +16,22 @@ export async function recordMentionIn(
   quietMs: number,
   retentionMs: number,
 ): Promise<RecordMentionResult> {
+  const [noteSnap, threadSnap] = await tx.getAll(refs.note(mention.noteId), refs.thread(mention.request.threadKey));
+  return placeMentionIn(tx, refs, mention, { noteSnap, threadSnap }, now, quietMs, retentionMs);
+}
+
+/** recordMention's decision and write, given what its transaction read of the note's claim and the thread. */
+export function placeMentionIn(
+  tx: Transaction,
+  refs: StoreRefs,
+  mention: PendingMention,
+  read: { noteSnap: DocumentSnapshot | undefined; threadSnap: DocumentSnapshot | undefined },
+  now: number,
+  quietMs: number,
+  retentionMs: number,
+): RecordMentionResult {
+  const { noteSnap, threadSnap } = read;
   const threadRef = refs.thread(mention.request.threadKey);
-  const [noteSnap, threadSnap] = await tx.getAll(refs.note(mention.noteId), threadRef);
   if (noteSnap?.exists) return { status: 'claimed', runId: noteSnap.get('runId') as string };
   const expireAt = expiresAfter(now, retentionMs);
   const thread = threadSnap?.exists ? (threadSnap.data() as ThreadDoc) : emptyThread(mention.request.threadKey, expireAt);
