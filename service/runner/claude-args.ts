@@ -24,6 +24,8 @@ export interface ClaudeArgsInput {
   systemPrompt: string;
   /** The default branch's `.claude/settings.json`, copied where the agent can read but not change it. */
   trustedSettingsFile: string | null;
+  /** The thread's earlier session to continue (session/), already in the agent's config dir. */
+  resumeSessionId?: string | null;
 }
 
 const toolName = (rule: string) => rule.replace(/\(.*$/, '');
@@ -74,5 +76,6 @@ export function claudeArgs(input: ClaudeArgsInput): string[] {
   ];
   if (input.trustedSettingsFile) args.push('--settings', input.trustedSettingsFile);
   if (input.model) args.push('--model', input.model);
+  if (input.resumeSessionId) args.push('--resume', input.resumeSessionId);
   return args;
 }

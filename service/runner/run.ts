@@ -4,6 +4,7 @@ import { runAgent } from './agent-run.js';
 import { claudeFailure } from './claude-outcome.js';
 import type { ClaudeProcessOutcome } from './claude-process.js';
 import { secretValues, type RunnerConfig } from './config.js';
+import { ThreadSession } from './session/thread-session.js';
 import { adviseDenials } from './denials.js';
 import { deliver } from './deliver.js';
 import { answerNote, failureNote, NO_RUN_NOTES, type AnswerAudience, type Delivery, type Failure, type Links, type RunNotes } from './note-text.js';
@@ -37,6 +38,7 @@ export async function run(config: RunnerConfig, deps: RunnerDeps): Promise<numbe
   const links: Links = { jobUrl: config.jobUrl, pipelineUrl: config.pipelineUrl };
   const log = (message: string) => deps.log(redactSecrets(message, secrets()));
   let runId: string | undefined;
+  let session: ThreadSession | undefined;
   const notes: RunNotes = { ...NO_RUN_NOTES, isolation: isolationNotice(deps.sandbox.identity) };
 
   log(`answering ${noteableLabel(config.context)} in ${config.projectPath} (tracking note ${config.context.tracking_note_id}, event ${config.event})`);
@@ -45,7 +47,10 @@ export async function run(config: RunnerConfig, deps: RunnerDeps): Promise<numbe
     runId = thread.runId;
     const context = trustedContext(config.context, thread.details, thread.triggerNotes, { serverUrl: config.gitlab.serverUrl, projectPath: config.projectPath, defaultBranch: config.defaultBranch });
     notes.audience = { requester: context.author.username, gitlabUrl: config.gitlab.serverUrl };
-    const answered = await answer(config, deps, context, thread, notes, links, log, secrets, (started) => (gateway = started));
+    session = new ThreadSession({ gitlab: deps.gitlab, context, data: thread, env: deps.env, projectDir: config.projectDir, now: deps.now, log });
+    notes.sessionNotice = await session.find();
+    const answered = await answer(config, deps, context, thread, notes, links, log, secrets, (started) => (gateway = started), session);
+    notes.keptSession = await session.keep();
     await closeOut(config, deps, answerNote(answered.answer, answered.delivery, answered.result, links, secrets(), runId, notes), log);
     log(`done: ${answered.delivery.kind}`);
     return 0;
@@ -53,6 +58,7 @@ export async function run(config: RunnerConfig, deps: RunnerDeps): Promise<numbe
     const failure: Failure = error instanceof RunFailure ? error.failure : { what: 'claude-gitlab-flow hit an unexpected error.', detail: messageOf(error) };
     const result = error instanceof RunFailure ? error.result : null;
     log(`failed: ${failure.what}${failure.detail ? `\n${failure.detail}` : ''}`);
+    notes.keptSession = (await session?.keep()) ?? null;
     await closeOut(config, deps, failureNote(failure, result, links, secrets(), runId, notes), log).catch(() => {});
     return 1;
   }
@@ -73,8 +79,9 @@ async function answer(
   log: (message: string) => void,
   secrets: Secrets,
   onGateway: (gateway: RunGateway) => void,
+  session: ThreadSession,
 ): Promise<Answered> {
-  const request = await prepareRequest(config, deps, context, thread, log, secrets);
+  const request = await prepareRequest(config, deps, context, thread, log, secrets, session.since);
   const { plan, may, trusted, built, instruction } = request;
   await deps.git.scrubOrigin();
   const layout = await deps.sandbox.prepare();
@@ -83,9 +90,10 @@ async function answer(
     onGateway(gateway);
     let outcome: ClaudeProcessOutcome;
     try {
-      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId);
+      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, session);
     } finally {
       deps.sandbox.stopAgent();
+      await session.capture(layout, deps.sandbox.identity);
       await gateway.close();
       notes.usage = usageText(gateway.usage());
     }
