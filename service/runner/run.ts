@@ -91,6 +91,11 @@ async function answer(
     let outcome: ClaudeProcessOutcome;
     try {
       outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, session);
+      if (session.couldNotResume(outcome)) {
+        notes.sessionNotice = session.startFresh('Claude Code could not load it');
+        const fresh = await prepareRequest(config, deps, context, thread, log, secrets, null);
+        outcome = await runAgent(config, deps, layout, gateway, fresh.built, trusted, may, links, log, secrets, thread.runId, session);
+      }
     } finally {
       deps.sandbox.stopAgent();
       await session.capture(layout, deps.sandbox.identity);

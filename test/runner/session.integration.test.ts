@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { METADATA_FILE, TRANSCRIPT_FILE } from '../../service/runner/session/artifact.js';
-import { sessionInNote } from '../../service/tracking-note.js';
+import { METADATA_FILE, sha256, TRANSCRIPT_FILE } from '../../service/runner/session/artifact.js';
+import { sessionInNote, sessionMarker } from '../../service/tracking-note.js';
 import { say, type ModelRequest } from '../../standins/model/standin.js';
 import { isRoot } from '../../standins/real-claude.js';
 import { claudeBinary, runScenario, startRunWorld, type RunOutcome, type RunWorld } from './support/model-run.js';
@@ -105,6 +105,26 @@ describe('a follow-up in the same thread', () => {
     expect(lastUser(request)).toContain('bob: an early note in the thread');
     const note = second.scenario.trackingNote().body;
     expect(note).toMatch(new RegExp(`Started fresh: the previous session could not be used \\(the artifact of job ${jobId} does not match the hash in note \\d+\\)\\.`));
+    expect(note).toContain('Second answer.');
+  });
+
+  itAsRoot('starts fresh within the run when Claude Code cannot load a transcript whose hashes all match', async () => {
+    const { jobId, scenario } = await firstRun();
+    // What the earlier agent could have left: its own file, rewritten; the runner's hashes then cover the rewrite.
+    const transcript = Buffer.from('not a conversation\n');
+    const meta = JSON.parse(readFileSync(join(scenario.checkoutDir, METADATA_FILE), 'utf8')) as Record<string, unknown>;
+    const metaBytes = Buffer.from(JSON.stringify({ ...meta, transcriptSha256: sha256(transcript), transcriptBytes: transcript.length }));
+    world.gitlab.setJobArtifacts(jobId, { [METADATA_FILE]: metaBytes, [TRANSCRIPT_FILE]: transcript }, 'developer');
+    const body = scenario.trackingNote().body;
+    world.gitlab.rewriteNote(scenario.trackingNote().id, body.replace(sessionMarker(sessionInNote(body)!), sessionMarker({ jobId, sha256: sha256(metaBytes) })));
+
+    const second = await followUp(scenario);
+    expect(second.exitCode, second.log).toBe(0);
+    expect(second.log).toContain('Claude Code could not load it');
+    expect(roles(second.model[0]!)).not.toContain('assistant');
+    expect(lastUser(second.model[0]!)).toContain('bob: an early note in the thread');
+    const note = second.scenario.trackingNote().body;
+    expect(note).toContain('Started fresh: the previous session could not be used (Claude Code could not load it).');
     expect(note).toContain('Second answer.');
   });
 

@@ -1,6 +1,6 @@
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sessionInNote, type KeptSession } from '../../tracking-note.js';
+import { isClosedOut, sessionInNote, type KeptSession } from '../../tracking-note.js';
 import type { RunnerGitLab } from '../gitlab.js';
 import type { ApiNote } from '../gitlab-types.js';
 import { messageOf } from '../run-failure.js';
@@ -19,15 +19,18 @@ export type PreviousSession =
   | { kind: 'fresh'; reason: string }
   | { kind: 'resume'; sessionId: string; transcript: Buffer; jobId: number; /** The previous tracking note's creation: what was said after it is new. */ since: string };
 
-/** The newest note of the discussion before this run's tracking note that the bot wrote with a session marker. */
-export function previousTrackingNote(notes: readonly ApiNote[], botUserId: number, trackingNoteId: number): { note: ApiNote; session: KeptSession } | null {
+/**
+ * The previous run's closed tracking note: the newest note of the discussion before this run's that the bot
+ * wrote and closed out, with the session it kept (null: it kept none, e.g. Claude Code never started). Only
+ * that run's session may be resumed: an older one would skip the last exchange, and a session that could
+ * not be loaded once is not tried again.
+ */
+export function previousTrackingNote(notes: readonly ApiNote[], botUserId: number, trackingNoteId: number): { note: ApiNote; session: KeptSession | null } | null {
   const current = notes.find((note) => note.id === trackingNoteId);
   const before = (note: ApiNote) => (current ? Date.parse(note.created_at) <= Date.parse(current.created_at) : true) && note.id !== trackingNoteId;
-  const candidates = notes
-    .filter((note) => note.author.id === botUserId && !note.system && before(note))
-    .map((note) => ({ note, session: sessionInNote(note.body) }))
-    .filter((entry): entry is { note: ApiNote; session: KeptSession } => entry.session !== null);
-  return candidates.sort((a, b) => Date.parse(b.note.created_at) - Date.parse(a.note.created_at) || b.note.id - a.note.id)[0] ?? null;
+  const closed = notes.filter((note) => note.author.id === botUserId && !note.system && before(note) && isClosedOut(note.body));
+  const newest = closed.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)[0];
+  return newest ? { note: newest, session: sessionInNote(newest.body) } : null;
 }
 
 export interface FindPreviousInput {
@@ -55,6 +58,7 @@ export async function findPreviousSession(input: FindPreviousInput): Promise<Pre
       log('session: a session marker in a note the bot did not write is ignored');
       return { kind: 'none' };
     }
+    if (!previous.session) return fresh(`the previous run, note ${previous.note.id}, kept none`);
     const { jobId, sha256: expected } = previous.session;
     const gone = `the artifact of job ${jobId} is gone: expired or removed`;
     const metaBytes = await gitlab.jobArtifactFile(projectId, jobId, METADATA_FILE, MAX_METADATA_BYTES);

@@ -1,6 +1,7 @@
 import type { FlowContextV1 } from '../../domain.js';
 import type { KeptSession } from '../../tracking-note.js';
 import { agentConfigDir } from '../agent-env.js';
+import type { ClaudeProcessOutcome } from '../claude-process.js';
 import type { RunnerGitLab } from '../gitlab.js';
 import type { ThreadData } from '../read-thread.js';
 import { messageOf } from '../run-failure.js';
@@ -46,6 +47,20 @@ export class ThreadSession {
 
   async install(layout: AgentWorkspace, identity: AgentIdentity): Promise<void> {
     if (this.previous.kind === 'resume') await installSession(agentConfigDir(layout.home), layout.workspace, identity, this.previous);
+  }
+
+  /** Claude Code refused the session before any turn (it found no conversation in the transcript). */
+  couldNotResume(outcome: ClaudeProcessOutcome): boolean {
+    const result = outcome.result;
+    return this.previous.kind === 'resume' && result !== null && result.isError && result.numTurns === 0 && result.subtype === 'error_during_execution';
+  }
+
+  /** Gives the previous session up for this run; returns the note's line. */
+  startFresh(reason: string): string | null {
+    this.input.log(`session: starting fresh (${reason})`);
+    this.previous = { kind: 'fresh', reason };
+    this.sessionId = null;
+    return sessionNotice(this.previous);
   }
 
   onInit(sessionId: string): void {

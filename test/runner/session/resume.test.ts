@@ -48,6 +48,19 @@ describe('the previous tracking note', () => {
     const later = note(marked(3), { created: '2026-11-26T04:00:00Z' }, { author: bot });
     expect(previousTrackingNote([older, newer, forged, current, later], BOT, current.id)).toMatchObject({ note: { id: newer.id }, session: { jobId: 2 } });
     expect(previousTrackingNote([forged, current], BOT, current.id)).toBeNull();
+    // The bot's replies that are not closed-out tracking notes (queued, refused) do not count.
+    const queued = note(trackingNoteBody('Queued.'), { created: '2026-11-26T02:40:00Z' }, { author: bot });
+    expect(previousTrackingNote([older, newer, queued, current], BOT, current.id)?.note.id).toBe(newer.id);
+  });
+
+  it('is the last closed note even when that run kept no session: an older session is not resumed', async () => {
+    const older = note(marked(1), { created: '2026-11-26T01:00:00Z' }, { author: bot });
+    const failed = note(trackingNoteBody('Claude could not finish.', { closed: true }), { created: '2026-11-26T02:00:00Z' }, { author: bot });
+    const current = note('Claude is on it', { created: '2026-11-26T03:00:01Z' }, { id: 150, author: bot });
+    expect(previousTrackingNote([older, failed, current], BOT, 150)).toEqual({ note: failed, session: null });
+    const gitlab = { currentUserId: async () => BOT } as unknown as RunnerGitLab;
+    const found = await findPreviousSession({ gitlab, projectId: 5, thread: 't', discussionNotes: [older, failed, current], trackingNoteId: 150, internal: false, log: () => {} });
+    expect(found).toEqual({ kind: 'fresh', reason: `the previous run, note ${failed.id}, kept none` });
   });
 });
 
