@@ -51,6 +51,7 @@ export function runIdInNote(body: string): string | null {
 
 /** Wraps visible text with the markers every tracking note carries. */
 export function trackingNoteBody(text: string, options: { runId?: string; closed?: boolean; session?: KeptSession | null } = {}): string {
-  const markers = [SERVICE_NOTE_MARKER, options.runId ? runMarker(options.runId) : null, options.closed ? CLOSED_MARKER : null, options.session ? sessionMarker(options.session) : null];
+  // The closed marker stays last: a closed note ends with it.
+  const markers = [SERVICE_NOTE_MARKER, options.runId ? runMarker(options.runId) : null, options.session ? sessionMarker(options.session) : null, options.closed ? CLOSED_MARKER : null];
   return `${text}\n\n${markers.filter(Boolean).join('\n')}`;
 }
