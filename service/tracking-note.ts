@@ -12,6 +12,25 @@ export function runMarker(runId: string): string {
   return `<!-- claude-gitlab-flow:run:${runId} -->`;
 }
 
+/**
+ * Where the run kept Claude Code's session: the CI job whose artifact holds it, and the sha256 of the
+ * artifact's metadata file (which carries the transcript's own sha256). Only the runner writes it, on
+ * close-out; a later run trusts it only in a note the bot wrote (checked through the API).
+ */
+export interface KeptSession {
+  jobId: number;
+  sha256: string;
+}
+
+export function sessionMarker(session: KeptSession): string {
+  return `<!-- claude-gitlab-flow:session:${session.jobId}:${session.sha256} -->`;
+}
+
+export function sessionInNote(body: string): KeptSession | null {
+  const match = /<!-- claude-gitlab-flow:session:(\d{1,15}):([0-9a-f]{64}) -->/.exec(body);
+  return match ? { jobId: Number(match[1]), sha256: match[2]! } : null;
+}
+
 /** Posted by the service or its runner. */
 export function hasServiceMarker(body: string): boolean {
   return body.includes(SERVICE_NOTE_MARKER);
@@ -31,7 +50,8 @@ export function runIdInNote(body: string): string | null {
 }
 
 /** Wraps visible text with the markers every tracking note carries. */
-export function trackingNoteBody(text: string, options: { runId?: string; closed?: boolean } = {}): string {
-  const markers = [SERVICE_NOTE_MARKER, options.runId ? runMarker(options.runId) : null, options.closed ? CLOSED_MARKER : null];
+export function trackingNoteBody(text: string, options: { runId?: string; closed?: boolean; session?: KeptSession | null } = {}): string {
+  // The closed marker stays last: a closed note ends with it.
+  const markers = [SERVICE_NOTE_MARKER, options.runId ? runMarker(options.runId) : null, options.session ? sessionMarker(options.session) : null, options.closed ? CLOSED_MARKER : null];
   return `${text}\n\n${markers.filter(Boolean).join('\n')}`;
 }

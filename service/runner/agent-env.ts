@@ -15,11 +15,14 @@ export interface AgentEnvironmentInput {
   gatewayEnv: Record<string, string>;
 }
 
+/** Claude Code's config dir (settings, sessions) inside the agent's home. */
+export const agentConfigDir = (home: string): string => `${home}/.claude`;
+
 export function agentEnvironment(input: AgentEnvironmentInput): Record<string, string> {
   const env: Record<string, string> = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: input.home,
-    CLAUDE_CONFIG_DIR: `${input.home}/.claude`,
+    CLAUDE_CONFIG_DIR: agentConfigDir(input.home),
     TMPDIR: `${input.home}/tmp`,
     // Nothing but the gateway: no telemetry, update checks or other hosts.
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',

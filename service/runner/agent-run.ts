@@ -10,6 +10,7 @@ import type { BuiltPrompt } from './prompt.js';
 import { messageOf } from './run-failure.js';
 import type { RunGateway, RunnerDeps, Secrets } from './run-deps.js';
 import { applyEvent, initialProgress } from './stream.js';
+import type { ThreadSession } from './session/thread-session.js';
 import type { TrustedConfig } from './trusted-config.js';
 import type { AgentWorkspace } from './workspace/prepare.js';
 
@@ -40,6 +41,7 @@ export async function runAgent(
   outputDir: string | null = null,
   /** The request's downloaded images (attachments/fetch-attachments.ts), or null. */
   attachmentsDir: string | null = null,
+  session?: ThreadSession,
 ): Promise<ClaudeProcessOutcome> {
   const { context } = config;
   const { identity } = deps.sandbox;
@@ -52,10 +54,11 @@ export async function runAgent(
     onError: (error) => log(`progress edit failed (ignored): ${messageOf(error)}`),
   });
   reporter.offer(workingNote(progress, links, secrets(), runId));
+  await session?.install(layout, identity);
   log(`running ${config.claudePath} (max ${config.maxTurns} turns, timeout ${Math.round(config.timeoutMs / 1000)}s)`);
   const outcome = await deps.runClaude({
     command: config.claudePath,
-    args: claudeArgs({ allowedTools: config.allowedTools, ...may, maxTurns: config.maxTurns, model: config.model, systemPrompt: built.systemPrompt, trustedSettingsFile: await writeTrustedSettings(layout, trusted), outputDir, readOnlyDirs: attachmentsDir ? [attachmentsDir] : [] }),
+    args: claudeArgs({ allowedTools: config.allowedTools, ...may, maxTurns: config.maxTurns, model: config.model, systemPrompt: built.systemPrompt, trustedSettingsFile: await writeTrustedSettings(layout, trusted), outputDir, readOnlyDirs: attachmentsDir ? [attachmentsDir] : [], resumeSessionId: session?.resumeId ?? null }),
     cwd: layout.workspace,
     env: agentEnvironment({ jobEnv: deps.env, home: layout.home, gatewayEnv: gateway.agentEnv }),
     ...(identity.kind === 'isolated' ? { uid: identity.uid, gid: identity.gid } : {}),
@@ -63,6 +66,7 @@ export async function runAgent(
     timeoutMs: config.timeoutMs,
     signal: deps.signal,
     onEvent: (event) => {
+      if (event.kind === 'init') session?.onInit(event.sessionId);
       progress = applyEvent(progress, event, layout.workspace);
       if (event.kind === 'tool-use') log(`claude: ${progress.actions.at(-1)}`);
       if (event.kind !== 'result') reporter.offer(workingNote(progress, links, secrets(), runId));

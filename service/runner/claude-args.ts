@@ -31,6 +31,8 @@ export interface ClaudeArgsInput {
   outputDir?: string | null;
   /** Directories Claude may read and not write: the request's downloaded images (attachments/). */
   readOnlyDirs?: string[];
+  /** The thread's earlier session to continue (session/), already in the agent's config dir. */
+  resumeSessionId?: string | null;
 }
 
 const toolName = (rule: string) => rule.replace(/\(.*$/, '');
@@ -88,5 +90,6 @@ export function claudeArgs(input: ClaudeArgsInput): string[] {
   if (output) args.push('--add-dir', output);
   for (const dir of input.readOnlyDirs ?? []) args.push('--add-dir', dir);
   if (input.model) args.push('--model', input.model);
+  if (input.resumeSessionId) args.push('--resume', input.resumeSessionId);
   return args;
 }

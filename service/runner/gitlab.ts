@@ -59,6 +59,14 @@ export interface RunnerGitLab {
   failedJobs(projectId: number, pipelineId: number): Promise<ApiJob[]>;
   job(projectId: number, jobId: number): Promise<(ApiJob & { pipeline: { id: number } }) | null>;
   jobTrace(projectId: number, jobId: number): Promise<string>;
+  /** The token's own user (the bot): whose notes a run may trust. */
+  currentUserId(): Promise<number>;
+  /**
+   * One file of a job's artifacts (`GET /projects/:id/jobs/:job_id/artifacts/*artifact_path`), as bytes;
+   * null when GitLab has none (404: no such job or file, or the artifacts expired). Larger than
+   * `maxBytes` is an error.
+   */
+  jobArtifactFile(projectId: number, jobId: number, path: string, maxBytes: number): Promise<Buffer | null>;
   createMergeRequest(
     projectId: number,
     request: { sourceBranch: string; targetBranch: string; title: string; description: string },
@@ -118,6 +126,8 @@ export function createRunnerGitLab(connection: GitLabConnection): RunnerGitLab {
     job: (projectId, jobId) => orNull(gitlab.jobs.show(projectId, jobId) as unknown as Promise<ApiJob & { pipeline: { id: number } }>),
     // A log is text, whatever it looks like: never parsed as JSON.
     jobTrace: async (projectId, jobId) => String((await gitlab.jobs.showLog(projectId, jobId)) ?? ''),
+    currentUserId: async () => ((await gitlab.users.showCurrentUser()) as unknown as { id: number }).id,
+    jobArtifactFile: (projectId, jobId, path, maxBytes) => jobArtifactFile(connection, projectId, jobId, path, maxBytes),
     async createMergeRequest(projectId, request) {
       const { sourceBranch, targetBranch, title, description } = request;
       const options = { description, removeSourceBranch: true };
@@ -213,6 +223,17 @@ async function editTrackingNote(gitlab: GitLabResources, context: FlowContextV1,
   } else {
     await gitlab.notes[noteable.type].edit(project.id, key(context), noteId, { body });
   }
+}
+
+/** Raw bytes (the requester parses JSON, and a hash needs the file as stored), so plain fetch here. */
+async function jobArtifactFile(connection: GitLabConnection, projectId: number, jobId: number, path: string, maxBytes: number): Promise<Buffer | null> {
+  const url = `${connection.baseUrl.replace(/\/+$/, '')}/api/v4/projects/${projectId}/jobs/${jobId}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`;
+  const response = await (connection.fetch ?? fetch)(url, { headers: { 'private-token': connection.token }, redirect: 'follow', signal: AbortSignal.timeout(connection.timeoutMs ?? 30_000) });
+  if (response.status === 404) return null;
+  if (!response.ok) throw new GitLabApiError(`GET job ${jobId} artifact ${path}: HTTP ${response.status}`, response.status, 'GET', `/projects/${projectId}/jobs/${jobId}/artifacts/${path}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  if (bytes.length > maxBytes) throw new Error(`job ${jobId}'s artifact ${path} is larger than ${maxBytes} bytes`);
+  return bytes;
 }
 
 function key(context: Context): number | string {

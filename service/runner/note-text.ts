@@ -1,4 +1,4 @@
-import { trackingNoteBody } from '../tracking-note.js';
+import { trackingNoteBody, type KeptSession } from '../tracking-note.js';
 import type { DenialAdvice } from './denials.js';
 import { redactSecrets, removeInvisible } from './sanitize.js';
 import type { RefusedChange } from './workspace/change-policy.js';
@@ -148,6 +148,10 @@ export interface RunNotes {
   usage: string | null;
   /** Who may be mentioned and where images may come from, for what the model wrote. */
   audience: AnswerAudience | null;
+  /** Why an earlier session of this thread could not be resumed (session/), when there was one. */
+  sessionNotice?: string | null;
+  /** Where this run kept its session, for the hidden marker (session/keep.ts). */
+  keptSession?: KeptSession | null;
 }
 
 export const NO_RUN_NOTES: RunNotes = { isolation: null, denials: [], usage: null, audience: null };
@@ -196,9 +200,10 @@ export function answerNote(answer: string, delivery: Delivery, result: RunResult
       break;
   }
   if (notes.isolation) lines.push('', notes.isolation);
+  if (notes.sessionNotice) lines.push('', notes.sessionNotice);
   lines.push(...denialLines(notes.denials));
   lines.push('', '---', statsLine(result, links, notes.usage));
-  return trackingNoteBody(lines.join('\n'), { runId, closed: true });
+  return trackingNoteBody(lines.join('\n'), { runId, closed: true, session: notes.keptSession ?? null });
 }
 
 export interface Failure {
@@ -223,8 +228,9 @@ export function failureNote(failure: Failure, result: RunResult | null, links: L
     lines.push('', '<details><summary>Claude\'s answer</summary>', '', answer.slice(0, 40_000), '', '</details>');
   }
   if (notes.isolation) lines.push('', notes.isolation);
+  if (notes.sessionNotice) lines.push('', notes.sessionNotice);
   lines.push(...denialLines(notes.denials));
   lines.push('', `Where to look: the ${jobLink(links)}${links.pipelineUrl ? ` of [the pipeline](${links.pipelineUrl})` : ''}.`);
   lines.push('', '---', statsLine(result, links, notes.usage));
-  return trackingNoteBody(lines.join('\n'), { runId, closed: true });
+  return trackingNoteBody(lines.join('\n'), { runId, closed: true, session: notes.keptSession ?? null });
 }

@@ -54,6 +54,8 @@ export interface PromptInput {
   secrets: readonly string[];
   nonce: string;
   limits?: PromptLimits;
+  /** Claude Code resumes this thread's earlier session: the data is only what was written since. */
+  continued?: boolean;
 }
 
 export interface BuiltPrompt {
@@ -103,6 +105,7 @@ export function buildPrompt(input: PromptInput): BuiltPrompt {
     data.push(`Source branch: ${noteable.source_branch ?? '?'}${noteable.fork ? ' (in a fork)' : ''}; target branch: ${noteable.target_branch ?? '?'}; state: ${noteable.state ?? '?'}`);
   }
 
+  if (input.continued) data.push('', 'This continues your earlier session in this thread: below is only what was written since your last answer.');
   if (selection.descriptionEditedAfterTrigger) {
     omissions.push('the description was edited after the request, so it is not shown');
   } else if (input.description && input.description.trim()) {

@@ -18,6 +18,8 @@ export interface ThreadData {
   /** The trigger notes as GitLab has them, in the context's order (missing ones left out). */
   triggerNotes: ApiNote[];
   runId: string | undefined;
+  /** Every note of the request's discussion as GitLab has them (for an earlier run's session: session/). */
+  discussionNotes: ApiNote[];
 }
 
 export async function readThread(gitlab: RunnerGitLab, context: FlowContextV1): Promise<ThreadData> {
@@ -37,6 +39,7 @@ export async function readThread(gitlab: RunnerGitLab, context: FlowContextV1): 
       diffs,
       triggerNotes,
       runId: tracking ? runIdInNote(tracking.body) ?? undefined : undefined,
+      discussionNotes: context.discussion_id ? (discussions.find((discussion) => discussion.id === context.discussion_id)?.notes ?? []) : [],
     };
   } catch (error) {
     throw new RunFailure({ what: 'the runner could not read the thread from GitLab.', detail: messageOf(error), hint: gitlabHint(error) });

@@ -10,6 +10,7 @@ import { messageOf } from './run-failure.js';
 import type { RunnerDeps, Secrets } from './run-deps.js';
 import { readTrustedConfig, type TrustedConfig } from './trusted-config.js';
 import { chooseInstruction, type InstructionSource } from './trusted-context.js';
+import { notesSince } from './session/prompt-since.js';
 import type { AgentIdentity } from './workspace/identity.js';
 
 // What the run asks of Claude and where its changes may go, decided before the model runs (so it is
@@ -51,6 +52,8 @@ export async function prepareRequest(
   thread: ThreadData,
   log: (message: string) => void,
   secrets: Secrets,
+  /** Resuming the thread's session: the previous run's tracking note was created then; only later notes are new. */
+  since: string | null = null,
 ): Promise<PreparedRequest> {
   const { identity } = deps.sandbox;
   const instruction = chooseInstruction(config.context, thread.triggerNotes, config.input);
@@ -74,15 +77,18 @@ export async function prepareRequest(
     secrets: secrets(),
     log,
   });
+  // A resumed session already holds the description, the diff and the thread up to its last answer.
+  const continued = since !== null;
   const built = buildPrompt({
     context,
     recentCommits,
     pipelineFailures,
     instruction: instruction.text,
-    description: thread.description,
-    selection: thread.selection,
-    diff: context.noteable.type === 'MergeRequest' ? formatDiffs(thread.diffs, 60_000) : null,
-    commentedLines: commentedLinesOf(context, thread),
+    description: continued ? null : thread.description,
+    selection: continued ? notesSince(thread.selection, since) : thread.selection,
+    diff: context.noteable.type === 'MergeRequest' && !continued ? formatDiffs(thread.diffs, 60_000) : null,
+    commentedLines: continued ? null : commentedLinesOf(context, thread),
+    continued,
     plan,
     projectInstructions: trusted.projectInstructions,
     secrets: secrets(),

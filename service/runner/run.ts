@@ -5,10 +5,11 @@ import { attachmentsPrompt, fetchAttachments, type AttachmentSource } from './at
 import { claudeFailure } from './claude-outcome.js';
 import type { ClaudeProcessOutcome } from './claude-process.js';
 import { secretValues, type RunnerConfig } from './config.js';
+import { ThreadSession } from './session/thread-session.js';
 import { adviseDenials } from './denials.js';
 import { deliver } from './deliver.js';
 import { answerNote, failureNote, NO_RUN_NOTES, type AnswerAudience, type Delivery, type Failure, type Links, type RunNotes } from './note-text.js';
-import { noteableLabel } from './prompt.js';
+import { noteableLabel, type BuiltPrompt } from './prompt.js';
 import { readThread, type ThreadData } from './read-thread.js';
 import { prepareRequest } from './request.js';
 import { postReview } from './review/post-review.js';
@@ -40,6 +41,7 @@ export async function run(config: RunnerConfig, deps: RunnerDeps): Promise<numbe
   const links: Links = { jobUrl: config.jobUrl, pipelineUrl: config.pipelineUrl };
   const log = (message: string) => deps.log(redactSecrets(message, secrets()));
   let runId: string | undefined;
+  let session: ThreadSession | undefined;
   const notes: RunNotes = { ...NO_RUN_NOTES, isolation: isolationNotice(deps.sandbox.identity) };
 
   log(`answering ${noteableLabel(config.context)} in ${config.projectPath} (tracking note ${config.context.tracking_note_id}, event ${config.event})`);
@@ -48,7 +50,10 @@ export async function run(config: RunnerConfig, deps: RunnerDeps): Promise<numbe
     runId = thread.runId;
     const context = trustedContext(config.context, thread.details, thread.triggerNotes, { serverUrl: config.gitlab.serverUrl, projectPath: config.projectPath, defaultBranch: config.defaultBranch });
     notes.audience = { requester: context.author.username, gitlabUrl: config.gitlab.serverUrl };
-    const answered = await answer(config, deps, context, thread, notes, links, log, secrets, (started) => (gateway = started));
+    session = new ThreadSession({ gitlab: deps.gitlab, context, data: thread, env: deps.env, projectDir: config.projectDir, now: deps.now, log });
+    notes.sessionNotice = await session.find();
+    const answered = await answer(config, deps, context, thread, notes, links, log, secrets, (started) => (gateway = started), session);
+    notes.keptSession = await session.keep();
     await closeOut(config, deps, answerNote(answered.answer, answered.delivery, answered.result, links, secrets(), runId, notes), log);
     log(`done: ${answered.delivery.kind}`);
     return 0;
@@ -56,6 +61,7 @@ export async function run(config: RunnerConfig, deps: RunnerDeps): Promise<numbe
     const failure: Failure = error instanceof RunFailure ? error.failure : { what: 'claude-gitlab-flow hit an unexpected error.', detail: messageOf(error) };
     const result = error instanceof RunFailure ? error.result : null;
     log(`failed: ${failure.what}${failure.detail ? `\n${failure.detail}` : ''}`);
+    notes.keptSession = (await session?.keep()) ?? null;
     await closeOut(config, deps, failureNote(failure, result, links, secrets(), runId, notes), log).catch(() => {});
     return 1;
   }
@@ -76,32 +82,46 @@ async function answer(
   log: (message: string) => void,
   secrets: Secrets,
   onGateway: (gateway: RunGateway) => void,
+  session: ThreadSession,
 ): Promise<Answered> {
-  const request = await prepareRequest(config, deps, context, thread, log, secrets);
+  const request = await prepareRequest(config, deps, context, thread, log, secrets, session.since);
   const { plan, may, trusted, instruction } = request;
-  let { built } = request;
   await deps.git.scrubOrigin();
   const layout = await deps.sandbox.prepare();
   try {
+    // What this run adds to any prompt it builds (a fresh start after a failed resume builds another).
+    const added = { system: '', prompt: '' };
     let outputDir: string | null = null;
     if (request.review) {
       outputDir = await prepareReviewOutput(layout, deps.sandbox.identity);
-      built = { ...built, systemPrompt: redactSecrets(`${built.systemPrompt}\n${reviewSystemPrompt(outputDir, trusted.reviewInstructions, config.maxReviewComments)}`, secrets()) };
+      added.system = `\n${reviewSystemPrompt(outputDir, trusted.reviewInstructions, config.maxReviewComments)}`;
       log(`review: Claude writes its review to ${outputDir}`);
     }
     const attachments = await fetchAttachments(deps.gitlab, attachmentSource(config, context, thread), layout.base);
     for (const skipped of attachments.skipped) log(`attachment not handed to Claude: ${redactSecrets(skipped, secrets())}`);
     if (attachments.files.length > 0) {
-      built = { ...built, prompt: `${built.prompt}${attachmentsPrompt(attachments)}` };
+      added.prompt = attachmentsPrompt(attachments);
       log(`attachments: ${attachments.files.length} image(s) for Claude in ${attachments.dir}`);
     }
+    const withRunParts = (prompt: BuiltPrompt): BuiltPrompt => ({
+      ...prompt,
+      systemPrompt: redactSecrets(`${prompt.systemPrompt}${added.system}`, secrets()),
+      prompt: `${prompt.prompt}${added.prompt}`,
+    });
+    const built = withRunParts(request.built);
     const gateway = await deps.startGateway(config.budgetUsd);
     onGateway(gateway);
     let outcome: ClaudeProcessOutcome;
     try {
-      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, outputDir, attachments.dir);
+      outcome = await runAgent(config, deps, layout, gateway, built, trusted, may, links, log, secrets, thread.runId, outputDir, attachments.dir, session);
+      if (session.couldNotResume(outcome)) {
+        notes.sessionNotice = session.startFresh('Claude Code could not load it');
+        const fresh = await prepareRequest(config, deps, context, thread, log, secrets, null);
+        outcome = await runAgent(config, deps, layout, gateway, withRunParts(fresh.built), trusted, may, links, log, secrets, thread.runId, outputDir, attachments.dir, session);
+      }
     } finally {
       deps.sandbox.stopAgent();
+      await session.capture(layout, deps.sandbox.identity);
       await gateway.close();
       notes.usage = usageText(gateway.usage());
     }

@@ -237,6 +237,19 @@ export class GitLabStandIn {
     return seed.addFinishedPipeline(this.state, projectId, input);
   }
 
+  /** A job's artifacts as the runner uploaded them (`artifacts:paths`, `artifacts:access`). */
+  setJobArtifacts(jobId: number, files: Record<string, Buffer | string>, access: 'all' | 'developer' | 'none' = 'all'): void {
+    const job = this.state.jobs.get(jobId);
+    if (!job) throw new Error(`stand-in: no job ${jobId}`);
+    job.artifacts = { files: new Map(Object.entries(files).map(([path, bytes]) => [path, Buffer.from(bytes)])), access, expired: false };
+  }
+
+  /** The artifacts' `expire_in` ran out: GitLab removed them. */
+  expireJobArtifacts(jobId: number): void {
+    const artifacts = this.state.jobs.get(jobId)?.artifacts;
+    if (artifacts) artifacts.expired = true;
+  }
+
   /** Calls `listener` with each new pipeline, right after it is created. Returns an unsubscribe function. */
   onPipelineCreated(listener: (pipeline: PipelineRecord) => void): () => void {
     const wrapped: PipelineListener = (pipeline) => listener(this.pipelineRecord(pipeline));

@@ -268,6 +268,8 @@ export interface Job {
   /** The job log as the runner uploaded it (ANSI colours and section markers included). */
   trace: string;
   createdAt: Date;
+  /** The job's uploaded artifacts (`artifacts:paths`), by path, with `artifacts:access`; gone once expired. */
+  artifacts?: { files: Map<string, Buffer>; access: 'all' | 'developer' | 'none'; expired: boolean };
 }
 
 export interface TriggerToken {

@@ -51,6 +51,11 @@ describe('claudeArgs', () => {
     expect(valueOf(claudeArgs({ ...base, trustedSettingsFile: '/tmp/x/settings.json' }), '--settings')).toBe('/tmp/x/settings.json');
   });
 
+  it("resumes the thread's earlier session only when there is one", () => {
+    expect(claudeArgs(base)).not.toContain('--resume');
+    expect(valueOf(claudeArgs({ ...base, resumeSessionId: '0b5c3e8e-1d2f-4a6b-9c7d-2e4f6a8b0c1d' }), '--resume')).toBe('0b5c3e8e-1d2f-4a6b-9c7d-2e4f6a8b0c1d');
+  });
+
   it('passes --model when set', () => {
     expect(valueOf(claudeArgs({ ...base, model: 'claude-opus-4-1' }), '--model')).toBe('claude-opus-4-1');
   });

@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLOSED_MARKER, isClosedOut } from '../../service/tracking-note.js';
+import { METADATA_FILE } from '../../service/runner/session/artifact.js';
+import { CLOSED_MARKER, isClosedOut, sessionInNote } from '../../service/tracking-note.js';
 import { startGitLabStandIn, type GitLabStandIn } from '../../standins/gitlab/index.js';
 import { startAnthropicStandIn } from '../../standins/model/anthropic.js';
 import { startBedrockStandIn } from '../../standins/model/bedrock.js';
@@ -162,6 +163,9 @@ describe.runIf(claude && isRoot).concurrent('claude-api template under gitlab-ci
     expect(note).toContain('Added the changelog.');
     expect(note).toContain(`draft merge request [!${mr!.iid}]`);
     expect(note.endsWith(CLOSED_MARKER)).toBe(true);
+    // The session was kept as the job's artifact, and the note names it (gitlab-ci-local's CI_JOB_ID).
+    expect(sessionInNote(note)).toMatchObject({ jobId: expect.any(Number) });
+    expect(existsSync(join(scenario.checkoutDir, '.gitlab-ci-local', 'artifacts', 'claude-gitlab-flow', METADATA_FILE)), readdirSync(join(scenario.checkoutDir, '.gitlab-ci-local')).join(' ')).toBe(true);
     // The Claude API saw the job's key; Claude Code only the gateway's placeholder.
     expect(model!.authorized.length).toBeGreaterThan(0);
   });

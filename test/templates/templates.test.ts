@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ALLOWED_TOOLS } from '../../service/runner/config.js';
+import { SESSION_DIR } from '../../service/runner/session/artifact.js';
 import { createRepos, checkout } from '../../devtools/repo.js';
 import { removeTempDirs, tempDir } from '../../devtools/temp.js';
 import { gitlabCiLocal, projectFiles, shellModeCopy, TEMPLATE_NAMES, TEMPLATES_DIR, type TemplateName } from './gitlab-ci-local.js';
@@ -38,6 +39,10 @@ describe.each(TEMPLATE_NAMES)('%s', (name) => {
     // The only AI_FLOW_* expansions are in rules, the pipeline name and the resource group.
     const expansions = text.split('\n').filter((line) => /\$\{?AI_FLOW_/.test(line) && !line.trimStart().startsWith('#'));
     for (const line of expansions) expect(line).toMatch(/^\s+(- if: |CLAUDE_FLOW_PIPELINE_NAME: |resource_group: )/);
+  });
+
+  it("keeps Claude Code's session as an artifact only project members with Developer can download, for a week", () => {
+    expect(jobScripts).toContain(`  artifacts:\n    paths:\n      - ${SESSION_DIR}/\n    when: always\n    access: developer\n    expire_in: 7 days\n`);
   });
 
   it('runs the image as root, so the runner can start Claude Code as its unprivileged user', () => {

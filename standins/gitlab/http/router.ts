@@ -71,13 +71,21 @@ export class Router {
     const parts = rawPath.split('/').filter((part) => part !== '');
     const wanted = method === 'HEAD' ? 'GET' : method;
     for (const route of this.routes) {
-      if (route.method !== wanted || route.segments.length !== parts.length) continue;
+      // A last segment `*name` (Grape's wildcard) takes the rest of the path, at least one part.
+      const wildcard = route.segments.at(-1)?.startsWith('*') === true;
+      if (route.method !== wanted || (wildcard ? parts.length < route.segments.length : route.segments.length !== parts.length)) continue;
       const params: Record<string, string> = {};
       let ok = true;
-      for (let i = 0; i < parts.length && ok; i += 1) {
+      for (let i = 0; i < route.segments.length && ok; i += 1) {
         const segment = route.segments[i] as string;
         const part = parts[i] as string;
-        if (segment.startsWith(':')) {
+        if (segment.startsWith('*')) {
+          try {
+            params[segment.slice(1)] = parts.slice(i).map((piece) => decodeURIComponent(piece)).join('/');
+          } catch {
+            ok = false;
+          }
+        } else if (segment.startsWith(':')) {
           try {
             params[segment.slice(1)] = decodeURIComponent(part);
           } catch {

@@ -136,9 +136,12 @@ function clientKey(req: IncomingMessage): string {
 
 function write(res: ServerResponse, method: string, reply: Reply): void {
   const headers: Record<string, string> = { ...(reply.headers ?? {}) };
-  let text = '';
+  let text: string | Buffer = '';
   if (reply.body !== undefined && reply.status !== 204) {
-    if (typeof reply.body === 'string' && headers['content-type']) text = reply.body;
+    if (Buffer.isBuffer(reply.body)) {
+      text = reply.body;
+      headers['content-type'] ??= 'application/octet-stream';
+    } else if (typeof reply.body === 'string' && headers['content-type']) text = reply.body;
     else {
       text = JSON.stringify(reply.body);
       headers['content-type'] = 'application/json';

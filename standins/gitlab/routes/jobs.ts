@@ -1,5 +1,5 @@
-import { canReadCode, findProject } from '../access.js';
-import { forbidden, recordNotFound } from '../http/errors.js';
+import { canReadCode, findProject, isDeveloper } from '../access.js';
+import { forbidden, notFound, recordNotFound } from '../http/errors.js';
 import { paginate } from '../http/pagination.js';
 import { ParamCheck } from '../http/params.js';
 import { json, type Ctx, type Router } from '../http/router.js';
@@ -54,6 +54,21 @@ export function registerJobRoutes(router: Router): void {
     const job = ctx.services.state.jobs.get(Number(ctx.pathParams.job_id));
     if (!job || job.projectId !== project.id) throw recordNotFound();
     return json(200, jobEntity(ctx, project, job));
+  });
+
+  // https://docs.gitlab.com/api/job_artifacts/#download-a-single-artifact-file-by-job-id: the file's
+  // bytes; 404 when the job, its artifacts (never uploaded, expired) or the file are not there.
+  // `artifacts:access: developer` keeps them from anyone below Developer, `none` from everyone.
+  router.get('/projects/:id/jobs/:job_id/artifacts/*artifact_path', (ctx) => {
+    const project = readableProject(ctx);
+    const job = ctx.services.state.jobs.get(Number(ctx.pathParams.job_id));
+    if (!job || job.projectId !== project.id) throw recordNotFound();
+    const artifacts = job.artifacts;
+    if (!artifacts || artifacts.expired) throw notFound();
+    if (artifacts.access === 'none' || (artifacts.access === 'developer' && !isDeveloper(project, ctx.user))) throw forbidden();
+    const file = artifacts.files.get(ctx.pathParams.artifact_path as string);
+    if (!file) throw notFound();
+    return { status: 200, body: file, headers: { 'content-type': 'application/octet-stream' } };
   });
 
   router.get('/projects/:id/jobs/:job_id/trace', (ctx) => {

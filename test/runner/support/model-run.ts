@@ -97,7 +97,11 @@ async function captureRunnerLog(run: () => Promise<number>): Promise<{ exitCode:
 }
 
 export async function runWithModel(world: RunWorld, options: ScenarioOptions, setup: RunSetup = {}): Promise<RunOutcome> {
-  const scenario = createScenario(world.host, options);
+  return runScenario(world, createScenario(world.host, options), setup);
+}
+
+/** The same, for a scenario already set up (a follow-up in an earlier scenario's thread). */
+export async function runScenario(world: RunWorld, scenario: Scenario, setup: RunSetup = {}): Promise<RunOutcome> {
   await setup.prepare?.(scenario);
   const model = await startModelStandIn({ script: setup.script ?? [], ...(setup.authorize ? { authorize: setup.authorize } : {}) });
   try {

@@ -37,6 +37,7 @@ export interface Scenario {
   checkoutRef: string;
   botToken: string;
   bobToken: string;
+  userIds: { bot: number; dana: number; bob: number };
   /** The service's tracking note, as the stand-in holds it now. */
   trackingNote(): NoteRecord;
   notes(): NoteRecord[];
@@ -152,8 +153,33 @@ export function createScenario(host: ScenarioHost, options: ScenarioOptions): Sc
     checkoutRef,
     botToken: bot.token,
     bobToken: bob.token,
+    userIds: { bot: bot.id, dana: dana.id, bob: bob.id },
     trackingNote: () => gitlab.notes(project.id, noteable).find((note) => note.id === tracking.id)!,
     notes: () => gitlab.notes(project.id, noteable),
+  };
+}
+
+/**
+ * The next request in the same thread, after an earlier run closed its note: `between` are bob's notes
+ * written since, then dana's new @claude note and the service's new tracking reply; a fresh checkout.
+ */
+export function followUpScenario(host: ScenarioHost, earlier: Scenario, input: { instruction: string; between?: string[] }): Scenario {
+  const { gitlab } = host;
+  const { projectId, noteable, userIds } = earlier;
+  const discussionId = earlier.context.discussion_id ?? undefined;
+  const start = Date.now();
+  (input.between ?? []).forEach((body, index) => gitlab.addNote(projectId, noteable, { body, authorId: userIds.bob, discussionId, createdAt: new Date(start + 100 + index) }));
+  const triggerAt = new Date(start + 1_000);
+  const trigger = gitlab.addNote(projectId, noteable, { body: input.instruction, authorId: userIds.dana, discussionId, createdAt: triggerAt });
+  const tracking = gitlab.addNote(projectId, noteable, { body: trackingNoteBody('Claude is on it: pipeline #2'), authorId: userIds.bot, discussionId, createdAt: new Date(start + 2_000) });
+  counter += 1;
+  const checkoutDir = checkout(earlier.repos, earlier.checkoutRef, `build-${counter}`);
+  return {
+    ...earlier,
+    instruction: input.instruction,
+    checkoutDir,
+    context: { ...earlier.context, trigger_note_ids: [trigger.id], tracking_note_id: tracking.id, triggered_at: new Date(start + 1_500).toISOString() },
+    trackingNote: () => gitlab.notes(projectId, noteable).find((note) => note.id === tracking.id)!,
   };
 }
 
