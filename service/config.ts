@@ -19,6 +19,10 @@ export interface Config {
   allowedProjects: ProjectScope[];
   triggerToken: string | null;
   triggerPhrase: string;
+  /** TRIGGER_LABEL: a label whose addition to an issue or MR starts a run; null: labels do not trigger. */
+  triggerLabel: string | null;
+  /** REVIEW_ON_READY: a draft MR marked ready gets a review. */
+  reviewOnReady: boolean;
   debounceMs: number;
   maxConcurrentPipelines: number;
   minAccessLevel: number;
@@ -96,6 +100,8 @@ const settings = {
   ALLOWED_PROJECTS: [z.string(), ''],
   GITLAB_TRIGGER_TOKEN: [nonEmpty, null],
   TRIGGER_PHRASE: [nonEmpty.refine((value) => !/\s/.test(value), 'must be one word, such as @claude'), '@claude'],
+  TRIGGER_LABEL: [nonEmpty, null],
+  REVIEW_ON_READY: [boolean, 'false'],
   DEBOUNCE_MS: [integer(0, 600_000), '5000'],
   MAX_CONCURRENT_PIPELINES: [integer(1, 1000), '2'],
   MIN_ACCESS_LEVEL: [integer(10, 50), '30'],
@@ -164,6 +170,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     allowedProjects: parseScopes(v.ALLOWED_PROJECTS as string).scopes,
     triggerToken: v.GITLAB_TRIGGER_TOKEN as string | null,
     triggerPhrase: v.TRIGGER_PHRASE as string,
+    triggerLabel: v.TRIGGER_LABEL as string | null,
+    reviewOnReady: v.REVIEW_ON_READY as boolean,
     debounceMs: v.DEBOUNCE_MS as number,
     maxConcurrentPipelines: v.MAX_CONCURRENT_PIPELINES as number,
     minAccessLevel: v.MIN_ACCESS_LEVEL as number,
@@ -272,6 +280,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     projectRunsPerDay: config.projectRunsPerDay,
     triggerToken: config.triggerToken ? 'set' : 'unset (pipelines start as the bot via POST /pipeline)',
     triggerPhrase: config.triggerPhrase,
+    triggerLabel: config.triggerLabel ?? 'unset',
+    reviewOnReady: config.reviewOnReady,
     debounceMs: config.debounceMs,
     maxConcurrentPipelines: config.maxConcurrentPipelines,
     minAccessLevel: config.minAccessLevel,

@@ -29,6 +29,11 @@ export interface NoteableRef {
   /** A merge request's head commit when the worker read it from GitLab. */
   headSha?: string | null;
   confidential: boolean;
+  /** As GitLab's API has them, when the worker read it (the event triggers re-check these). */
+  reviewerIds?: number[];
+  assigneeIds?: number[];
+  labels?: string[];
+  draft?: boolean;
 }
 
 export interface NoteRef {
@@ -57,10 +62,22 @@ export interface AuthorRef {
   name: string;
 }
 
-/** One `@claude` mention, as ingest accepted it. */
+/**
+ * What started a request (AI_FLOW_EVENT): a typed mention, or something done to an MR or issue: the bot
+ * added as reviewer, a draft marked ready, the bot assigned, TRIGGER_LABEL added.
+ */
+export type FlowEvent = 'mention' | 'assign_reviewer' | 'ready' | 'assign' | 'label';
+
+/**
+ * One `@claude` mention, as ingest accepted it; or one event (`event` not `mention`), which has no trigger
+ * note: its `note` is synthetic (eventNoteId, no discussion, dated by the object's `updated_at`), so the
+ * store's per-note claims, dedupe and debounce work unchanged.
+ */
 export interface FlowRequest {
   version: 1;
-  event: 'mention';
+  event: FlowEvent;
+  /** For `label`: the label that was added. */
+  label?: string;
   /** Idempotency-Key (or X-Gitlab-Event-UUID) of the webhook delivery that carried it. */
   deliveryId: string;
   receivedAt: string;
@@ -134,4 +151,27 @@ export interface FlowContextV1 {
 export function threadKeyOf(projectId: number, noteable: Pick<NoteableRef, 'type' | 'iid' | 'id' | 'commitSha'>, discussionId: string | null, noteId: number): string {
   const noteableKey = noteable.type === 'Commit' ? noteable.commitSha ?? String(noteable.id) : String(noteable.iid ?? noteable.id);
   return `${projectId}:${noteable.type}:${noteableKey}:${discussionId ?? `note-${noteId}`}`;
+}
+
+/** An event's thread: one per noteable and event, so a burst of the same event coalesces into one run. */
+export function eventThreadKeyOf(projectId: number, noteable: Pick<NoteableRef, 'type' | 'iid'>, event: FlowEvent): string {
+  return `${projectId}:${noteable.type}:${noteable.iid}:event-${event}`;
+}
+
+/** What makes an event one: GitLab may send its hook twice, with the same object `updated_at`. */
+export function eventKeyOf(projectId: number, noteable: Pick<NoteableRef, 'type' | 'iid'>, event: FlowEvent, updatedAt: string): string {
+  return `${projectId}:${noteable.type}:${noteable.iid}:${event}:${updatedAt}`;
+}
+
+/**
+ * The synthetic note id of an event: 2^52 plus 52 bits of the key's hash, above any real note id (GitLab's
+ * are far below 2^52) and a safe integer, so the store's note claims take events as they take notes.
+ */
+export function eventNoteId(eventKey: string, hash: (text: string) => string): number {
+  const hex = hash(eventKey).slice(0, 13);
+  return 2 ** 52 + Number.parseInt(hex, 16);
+}
+
+export function isEventNoteId(noteId: number): boolean {
+  return noteId >= 2 ** 52;
 }

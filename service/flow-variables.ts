@@ -35,7 +35,9 @@ export function pipelineVariables(
     noteable: contextNoteable(request.noteable),
     // A note without a discussion (only in GitLab's documented examples) is answered in a new one.
     discussion_id: request.note.discussionId ?? trackingDiscussionId,
-    trigger_note_ids: mentions.map((mention) => mention.noteId),
+    // An event has no trigger note (its id is synthetic): the tracking note, in the event's own new
+    // discussion, is what the runner reads and answers in.
+    trigger_note_ids: request.event === 'mention' ? mentions.map((mention) => mention.noteId) : [trackingNoteId],
     tracking_note_id: trackingNoteId,
     author: { id: request.author.id, username: request.author.username },
     triggered_at: request.note.createdAt,

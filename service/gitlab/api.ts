@@ -96,4 +96,6 @@ export interface GitLabApi {
   createPipeline(projectId: number, ref: string, variables: PipelineVariables): Promise<GitLabPipeline>;
   recentPipelines(projectId: number, query: { ref: string; updatedAfter: string }): Promise<GitLabPipeline[]>;
   pipelineVariables(projectId: number, pipelineId: number): Promise<PipelineVariables>;
+  /** `POST /projects/:id/pipelines/:pipeline_id/cancel` (`@claude stop`). */
+  cancelPipeline(projectId: number, pipelineId: number): Promise<GitLabPipeline>;
 }

@@ -31,5 +31,6 @@ export function createGitLabApi(connection: GitLabConnection): GitLabApi {
     createPipeline: async (...args) => (await api()).createPipeline(...args),
     recentPipelines: async (...args) => (await api()).recentPipelines(...args),
     pipelineVariables: async (...args) => (await api()).pipelineVariables(...args),
+    cancelPipeline: async (...args) => (await api()).cancelPipeline(...args),
   };
 }

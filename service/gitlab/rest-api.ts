@@ -172,6 +172,10 @@ export class RestGitLabApi implements GitLabApi {
     return Object.fromEntries(list.map((variable) => [variable.key, unescapeVariableValue(variable.value)]));
   }
 
+  async cancelPipeline(projectId: number, pipelineId: number): Promise<GitLabPipeline> {
+    return (await this.gitlab.pipelines.cancel(projectId, pipelineId)) as unknown as GitLabPipeline;
+  }
+
   private async raw<T>(method: 'get' | 'post', endpoint: string, body?: Record<string, unknown>): Promise<T> {
     return (await this.gitlab.raw[method]<Record<string, unknown>>(endpoint, body ? { body } : {}))
       .body as unknown as T;

@@ -7,6 +7,10 @@ export interface ClassifyConfig {
   gitlabUrl: string;
   /** The service's own GitLab user: its notes never trigger. */
   selfUsername?: string | null;
+  /** TRIGGER_LABEL: adding it to an issue or MR starts a run; null: labels do not trigger. */
+  triggerLabel?: string | null;
+  /** REVIEW_ON_READY: a draft MR marked ready starts a review. */
+  reviewOnReady?: boolean;
 }
 
 export interface WebhookInput {

@@ -1,4 +1,5 @@
 import { invalid, ignore, type Classification, type ClassifyConfig, type WebhookInput } from './classification.js';
+import { classifyIssuable } from './classify-issuable.js';
 import { classifyNote } from './classify-note.js';
 import { classifyPipeline } from './classify-pipeline.js';
 import { routeOf } from './route.js';
@@ -15,6 +16,8 @@ export function classifyWebhook(input: WebhookInput, config: ClassifyConfig): Cl
       return invalid(route.reason);
     case 'pipeline':
       return classifyPipeline(input.payload, input.deliveryId);
+    case 'issuable':
+      return classifyIssuable({ payload: input.payload, confidentialHook: route.confidentialHook, deliveryId: input.deliveryId, receivedAt: input.receivedAt }, config);
     case 'note':
       return classifyNote({ payload: input.payload, confidentialHook: route.confidentialHook, deliveryId: input.deliveryId, receivedAt: input.receivedAt }, config);
   }

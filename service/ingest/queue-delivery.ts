@@ -74,6 +74,7 @@ function describeAccepted(work: QueuedWork): Record<string, unknown> {
   if (work.kind === 'flow')
     return {
       kind: 'flow',
+      event: work.request.event,
       projectId: work.request.project.id,
       noteId: work.request.note.id,
       action: work.request.note.action,

@@ -5,19 +5,21 @@
 export type Route =
   | { kind: 'note'; confidentialHook: boolean }
   | { kind: 'pipeline' }
+  /** A Merge Request Hook or Issue Hook: an event trigger, perhaps (classify-issuable.ts). */
+  | { kind: 'issuable'; confidentialHook: boolean }
   | { kind: 'ignore'; reason: string }
   | { kind: 'invalid'; reason: string };
 
-const OBJECT_KIND_OF: Record<string, 'note' | 'pipeline'> = {
+const OBJECT_KIND_OF: Record<string, 'note' | 'pipeline' | 'issue' | 'merge_request'> = {
   'Note Hook': 'note',
   'Confidential Note Hook': 'note',
   'Pipeline Hook': 'pipeline',
+  'Issue Hook': 'issue',
+  'Confidential Issue Hook': 'issue',
+  'Merge Request Hook': 'merge_request',
 };
 
 const NOT_ACTED_ON: Record<string, string> = {
-  'Issue Hook': 'issue events do not trigger (assign and label triggers are not implemented)',
-  'Confidential Issue Hook': 'issue events do not trigger (assign and label triggers are not implemented)',
-  'Merge Request Hook': 'merge request events do not trigger (assign and label triggers are not implemented)',
   'Emoji Hook': 'emoji reactions do not trigger',
   'Push Hook': 'push events do not trigger',
   'Tag Push Hook': 'tag push events do not trigger',
@@ -35,5 +37,7 @@ export function routeOf(eventHeader: string | undefined, payload: unknown): Rout
   // A mismatch is not something GitLab sends, but a 4xx counts towards disabling the hook and cannot tell
   // which of the two is wrong; acting on neither and saying why is the safe answer.
   if (objectKind !== expectedKind) return { kind: 'ignore', reason: `X-Gitlab-Event ${JSON.stringify(event)} does not match object_kind ${JSON.stringify(objectKind)}` };
-  return expectedKind === 'note' ? { kind: 'note', confidentialHook: event === 'Confidential Note Hook' } : { kind: 'pipeline' };
+  if (expectedKind === 'note') return { kind: 'note', confidentialHook: event === 'Confidential Note Hook' };
+  if (expectedKind === 'pipeline') return { kind: 'pipeline' };
+  return { kind: 'issuable', confidentialHook: event === 'Confidential Issue Hook' };
 }

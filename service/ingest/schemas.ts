@@ -117,6 +117,41 @@ export const pipelinePayloadSchema = z.object({
   }),
 });
 
+// Merge Request Hook and Issue Hook (https://docs.gitlab.com/user/project/integrations/webhook_events/):
+// only what an event trigger reads. `changes` holds previous/current pairs of what this update changed.
+const changedUsers = z.object({ previous: z.array(userSchema.pick({ id: true, username: true })).nullish(), current: z.array(userSchema.pick({ id: true, username: true })).nullish() });
+const changedLabels = z.object({ previous: z.array(z.object({ title: z.string() })).nullish(), current: z.array(z.object({ title: z.string() })).nullish() });
+
+export const issuablePayloadSchema = z.object({
+  object_kind: z.enum(['issue', 'merge_request']),
+  event_type: z.string().nullish(),
+  user: userSchema,
+  project: projectSchema,
+  object_attributes: z.object({
+    id: gitlabId,
+    iid: gitlabId,
+    title: z.string(),
+    state: z.string().min(1),
+    url: z.string().nullish(),
+    action: z.string().nullish(),
+    updated_at: gitlabTimestamp,
+    confidential: z.boolean().nullish(),
+    source_branch: z.string().nullish(),
+    target_branch: z.string().nullish(),
+    source_project_id: gitlabId.nullish(),
+    target_project_id: gitlabId.nullish(),
+  }),
+  changes: z
+    .object({
+      reviewers: changedUsers.nullish(),
+      assignees: changedUsers.nullish(),
+      labels: changedLabels.nullish(),
+      draft: z.object({ previous: z.boolean().nullish(), current: z.boolean().nullish() }).nullish(),
+    })
+    .nullish(),
+});
+export type IssuablePayload = z.infer<typeof issuablePayloadSchema>;
+
 export type Parsed<T> = { ok: true; data: T } | { ok: false; reason: string };
 
 const SAY_MISSING = {

@@ -17,7 +17,9 @@ const DEDUPE_TTL_MS = 48 * 3600_000;
 export function dedupeKeys(idempotencyKey: string | undefined, work: QueuedWork): string[] {
   const keys: string[] = [];
   if (idempotencyKey) keys.push(`delivery:${idempotencyKey}`);
-  if (work.kind === 'flow') keys.push(`note:${work.request.note.id}:${work.request.note.bodyDigest.slice(0, 22)}`);
+  // An event's note is synthetic: its id and digest come from the event's key (project, noteable, event and
+  // the object's updated_at), so a second hook for the same change is the same key.
+  if (work.kind === 'flow') keys.push(`${work.request.event === 'mention' ? 'note' : 'event'}:${work.request.note.id}:${work.request.note.bodyDigest.slice(0, 22)}`);
   if (work.kind === 'pipeline') keys.push(`pipeline:${work.event.pipelineId}:${work.event.status}`);
   return keys;
 }

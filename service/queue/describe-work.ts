@@ -6,7 +6,7 @@ import type { QueuedWork } from '../domain.js';
 export function describeWork(work: QueuedWork): Record<string, unknown> {
   switch (work.kind) {
     case 'flow':
-      return { kind: 'flow', projectId: work.request.project.id, noteId: work.request.note.id, threadKey: work.request.threadKey, deliveryId: work.request.deliveryId };
+      return { kind: 'flow', event: work.request.event, projectId: work.request.project.id, noteId: work.request.note.id, threadKey: work.request.threadKey, deliveryId: work.request.deliveryId };
     case 'pipeline':
       return { kind: 'pipeline', projectId: work.event.projectId, pipelineId: work.event.pipelineId, status: work.event.status };
     case 'wake':

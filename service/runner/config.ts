@@ -30,7 +30,7 @@ import { DEFAULT_AGENT_USER } from './workspace/identity.js';
 // runner's, and the diff a merge request needs is in the prompt.
 export const DEFAULT_ALLOWED_TOOLS = ['Read', 'Glob', 'Grep', 'Edit', 'Write'];
 
-export const KNOWN_EVENTS = new Set(['mention', 'assign', 'assign_reviewer', 'label']);
+export const KNOWN_EVENTS = new Set(['mention', 'assign', 'assign_reviewer', 'ready', 'label']);
 
 export interface RunnerConfig {
   input: string;

@@ -2,6 +2,7 @@ import type { FlowRequest } from '../domain.js';
 import type { Logger } from '../log.js';
 import type { PendingMention, RunRecord } from '../store/types.js';
 import { authorisedMentions, confirmedMentions, tellBelowAccessLevel } from './authorise.js';
+import { answerCommand } from './commands.js';
 import { returnDailyRun, takeDailyRun } from './daily-budget.js';
 import { runRequest } from './decisions.js';
 import { dailyBudgetNote } from './messages.js';
@@ -35,6 +36,12 @@ export async function admitRun(ctx: WorkerContext, run: RunRecord, log: Logger):
     return null;
   }
   const last = allowed.at(-1) as PendingMention;
+  // `help`, `stop` and near misses are answered here, with no pipeline and no daily run spent.
+  const command = await answerCommand(ctx, last.request, log);
+  if (command) {
+    await skip(`answered by the service: ${command}`);
+    return null;
+  }
   const overBudget = await dailyBudgetRefusal(ctx, run, last.request);
   if (overBudget) {
     await skip('daily run budget reached');

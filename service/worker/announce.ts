@@ -66,7 +66,8 @@ async function postTrackingNote(ctx: WorkerContext, run: RunRecord, { request, a
   const last = allowed.at(-1) as PendingMention;
   // The reactions go out while the tracking note is posted: nothing depends on them.
   const awards = Promise.all(
-    allowed.map((mention) => bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'))),
+    // An event has no trigger note to react on.
+    allowed.filter((mention) => mention.request.event === 'mention').map((mention) => bestEffort(log, 'award 👀', () => gitlab.awardEmojiOnNote(request.project.id, request.noteable, mention.noteId, 'eyes'))),
   );
   try {
     // An attempt before this one may have posted it and died (or failed) before recording it.

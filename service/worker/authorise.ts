@@ -5,6 +5,7 @@ import { projectRefusal, SHARED_SECRET } from '../project-access.js';
 import { decideAuthor, runRequest, type AuthorDecision } from './decisions.js';
 import { accessRefusedNote } from './messages.js';
 import { readThreadFacts } from './thread-facts.js';
+import { verifyEvent } from './verify-event.js';
 import { verifyMention } from './verify-mentions.js';
 import type { WorkerContext } from './worker-context.js';
 
@@ -26,11 +27,13 @@ export async function confirmedMentions(ctx: WorkerContext, run: RunRecord, log:
   }
   const { project } = read.facts;
   const options = { triggerPhrase: config.triggerPhrase, allowConfidential: config.allowConfidential, claimedAt: run.createdAt };
+  const eventOptions = { selfId: (await ctx.selfUser()).id, allowConfidential: config.allowConfidential, triggerLabel: config.triggerLabel ?? null };
+  const verify = (mention: PendingMention) => (mention.request.event === 'mention' ? verifyMention(mention, read.facts, options) : verifyEvent(mention, read.facts, eventOptions));
   const confirmed: PendingMention[] = [];
   for (const mention of run.mentions) {
     const identity = { id: project.id, path: project.path_with_namespace };
     const refused = projectRefusal(identity, mention.request.webhookSecret ?? SHARED_SECRET, config);
-    const verdict = refused ? { ok: false as const, noteId: mention.noteId, reason: refused } : verifyMention(mention, read.facts, options);
+    const verdict = refused ? { ok: false as const, noteId: mention.noteId, reason: refused } : verify(mention);
     if (verdict.ok) confirmed.push(verdict.mention);
     else log.warn({ noteId: verdict.noteId, reason: verdict.reason }, 'mention dropped: GitLab does not confirm what the webhook said');
   }

@@ -5,6 +5,7 @@ import { isTransient } from '../gitlab/errors.js';
 import type { Logger } from '../log.js';
 import type { CoordinationStore } from '../store/types.js';
 import { isClosedOut, runIdInNote } from '../tracking-note.js';
+import { stoppedPipelineKey } from './commands.js';
 import { pipelineEndedNote } from './messages.js';
 
 // The runner closes its tracking note out itself; when the job never got that far (timeout, lost
@@ -12,7 +13,7 @@ import { pipelineEndedNote } from './messages.js';
 // (its context names any project's note), so the note is edited only when the store recorded this
 // pipeline, in this project, for the run whose tracking note it is.
 
-export async function closeOutEndedPipeline(gitlab: GitLabApi, store: CoordinationStore, event: PipelineEvent, log: Logger): Promise<void> {
+export async function closeOutEndedPipeline(gitlab: GitLabApi, store: CoordinationStore, event: PipelineEvent, log: Logger, now = Date.now()): Promise<void> {
   const context = readFlowContext(event.variables[CONTEXT_VARIABLE]);
   if (!context || context.discussion_id === null) return;
   const refuse = (reason: string) => log.warn({ trackingNoteId: context.tracking_note_id, reason }, 'pipeline hook not ours to close out');
@@ -28,6 +29,8 @@ export async function closeOutEndedPipeline(gitlab: GitLabApi, store: Coordinati
     if (!run || run.projectId !== event.projectId || run.pipelineId !== event.pipelineId || run.trackingNoteId !== tracking.id) {
       return refuse('the store recorded no run of this pipeline with this tracking note');
     }
+    // Canceled by `@claude stop`: the stop writes the note (perhaps not yet), saying who stopped it.
+    if (await store.isRemembered(stoppedPipelineKey(event.projectId, event.pipelineId), now)) return;
     await gitlab.editThreadNote(context.project.id, noteable, context.discussion_id, context.tracking_note_id, pipelineEndedNote(event.pipelineId, event.url, event.status));
     log.warn({ trackingNoteId: context.tracking_note_id, status: event.status }, 'pipeline ended before the runner answered: tracking note closed out');
   } catch (error) {

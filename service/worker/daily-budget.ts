@@ -24,6 +24,19 @@ export async function takeDailyRun(store: CoordinationStore, counter: string, li
   return { taken: false, resetsAt: (day + 1) * DAY_MS };
 }
 
+/** How many of the day's `limit` runs `counter` has taken (the same search, nothing taken): for `@claude help`. */
+export async function dailyRunsTaken(store: CoordinationStore, counter: string, limit: number, now: number): Promise<number> {
+  const day = Math.floor(now / DAY_MS);
+  let low = 0;
+  let high = limit;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (await store.isRemembered(`daily-run:${counter}:${day}:${middle}`, now)) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
 /** Gives a taken run back (the other budget refused it). */
 export async function returnDailyRun(store: CoordinationStore, take: DailyTake): Promise<void> {
   if (take.taken) await store.forget(take.key);

@@ -45,6 +45,40 @@ export function dailyBudgetNote(runId: string, who: { author: string } | { proje
   });
 }
 
+/** `@claude help`: what may be asked here, by whom, and what is left today. */
+export function helpNote(input: { phrase: string; minAccessLevel: number; username: string; runsLeftToday: number; runsPerDay: number; triggerLabel: string | null; reviewOnReady: boolean }): string {
+  const { phrase } = input;
+  const lines = [
+    `Claude works in a pipeline and answers in the thread. Members with at least the ${roleName(input.minAccessLevel)} role can ask:`,
+    '',
+    `- \`${phrase} <what you want>\`: Claude works on it (answers, commits, or opens a merge request).`,
+    `- \`${phrase} review\`: on a merge request, a review. Adding the bot as a reviewer asks for one too${input.reviewOnReady ? ', and so does marking a draft ready' : ''}.`,
+    `- \`${phrase} stop\`: cancels the pipeline running for this thread.`,
+    `- \`${phrase} help\`: this message.`,
+    '',
+    `Assigning the bot to an issue starts work on it${input.triggerLabel ? `; so does adding the label ~"${input.triggerLabel}" to an issue or merge request` : ''}.`,
+    `@${input.username} can start ${input.runsLeftToday} more of ${input.runsPerDay} runs today (AUTHOR_RUNS_PER_DAY).`,
+  ];
+  return trackingNoteBody(lines.join('\n'), { closed: true });
+}
+
+export function didYouMeanNote(phrase: string, word: string, suggestion: string): string {
+  return trackingNoteBody(`Did you mean \`${phrase} ${suggestion}\`? \`${word}\` is not a command, so nothing started. \`${phrase} help\` lists the commands.`, { closed: true });
+}
+
+export function stoppedNote(runId: string, pipelineId: number, pipelineUrl: string | null, by: string): string {
+  const link = pipelineUrl ? `[pipeline #${pipelineId}](${pipelineUrl})` : `pipeline #${pipelineId}`;
+  return trackingNoteBody(`⏹️ Stopped by @${by}: ${link} was canceled before Claude answered.`, { runId, closed: true });
+}
+
+export function nothingToStopNote(): string {
+  return trackingNoteBody('Nothing is running for this thread, so there is nothing to stop.', { closed: true });
+}
+
+export function stopFailedNote(pipelineId: number, error: unknown): string {
+  return trackingNoteBody(`❌ Could not cancel pipeline #${pipelineId}: ${error instanceof Error ? error.message : String(error)}. Cancel it from the pipeline's page.`, { closed: true });
+}
+
 function roleName(level: number): string {
   if (level <= 10) return 'Guest';
   if (level <= 20) return 'Reporter';

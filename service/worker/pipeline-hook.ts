@@ -19,6 +19,6 @@ export async function handlePipelineEvent(ctx: WorkerContext, event: PipelineEve
   log.info({ releasedRun: released }, 'pipeline finished: slot released');
   await ctx.drainProject(event.projectId, log);
   // Last, and retried (the whole hook, which is idempotent) when GitLab fails transiently.
-  await closeOutEndedPipeline(ctx.gitlab, store, event, log);
+  await closeOutEndedPipeline(ctx.gitlab, store, event, log, ctx.clock.now());
   return { kind: 'ack' };
 }

@@ -37,7 +37,10 @@ export async function readThreadFacts(gitlab: GitLabApi, request: FlowRequest, n
 async function readNotes(gitlab: GitLabApi, request: FlowRequest, noteIds: number[]): Promise<Map<number, GitLabNote>> {
   const { project, noteable, note } = request;
   let found: GitLabNote[];
-  if (note.discussionId) {
+  // An event's note is synthetic: there is nothing to read (verify-event.ts checks the noteable instead).
+  if (request.event !== 'mention') {
+    found = [];
+  } else if (note.discussionId) {
     found = (await gitlab.threadNotes(project.id, noteable, note.discussionId).catch(nullWhenRefused)) ?? [];
   } else if (noteable.type === 'Commit') {
     found = [];

@@ -13,7 +13,7 @@ export type WorkerConfig = Pick<
   Config,
   'gitlabUrl' | 'triggerToken' | 'debounceMs' | 'maxConcurrentPipelines' | 'minAccessLevel' | 'threadRunBudget' | 'threadRunWindowMs' | 'slotLeaseMs'
   | 'triggerPhrase' | 'allowConfidential' | 'allowedProjects' | 'scopedWebhookSecrets' | 'authorRunsPerDay' | 'projectRunsPerDay'
->;
+> & Partial<Pick<Config, 'triggerLabel' | 'reviewOnReady'>>;
 
 export interface WorkerDeps {
   store: CoordinationStore;

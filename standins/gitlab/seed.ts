@@ -246,6 +246,9 @@ export function addMergeRequest(state: State, projectId: number, input: NewMerge
     createdAt: now,
     updatedAt: now,
     diffs: input.diffs ?? null,
+    reviewerIds: [],
+    assigneeIds: [],
+    labels: [],
   });
   return { id, iid };
 }

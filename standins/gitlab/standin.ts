@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { HookSender, type DeliveryOptions, type HookDelivery } from './hooks/deliver.js';
+import { updateIssue, updateMergeRequest, type IssuableChange } from './hooks/issuable-hooks.js';
 import { sendNoteHook } from './hooks/note-hooks.js';
 import { Faults, type FaultSettings, type LatencySettings, type QueuedFault } from './http/faults.js';
 import { RateLimiter, type RateLimitSettings } from './http/rate-limit.js';
@@ -137,6 +138,23 @@ export class GitLabStandIn {
     return seed.addMergeRequest(this.state, projectId, input);
   }
 
+  /**
+   * A person (`by`) changes a merge request's reviewers, assignees, labels or title (a `Draft:` prefix
+   * removed marks it ready): a Merge Request Hook with `changes`, sent `copies` times (GitLab may send one twice).
+   */
+  updateMergeRequest(projectId: number, iid: number, change: IssuableChange, input: { by: number; copies?: number }): void {
+    const mr = [...this.state.mergeRequests.values()].find((item) => item.projectId === projectId && item.iid === iid);
+    if (!mr) throw new Error(`stand-in: no merge request !${iid} in project ${projectId}`);
+    updateMergeRequest(this.state, this.services.hooks, mr, change, input.by, input.copies);
+  }
+
+  /** A person changes an issue's assignees, labels or title: an Issue Hook with `changes`. */
+  updateIssue(projectId: number, iid: number, change: IssuableChange, input: { by: number; copies?: number }): void {
+    const issue = [...this.state.issues.values()].find((item) => item.projectId === projectId && item.iid === iid);
+    if (!issue) throw new Error(`stand-in: no issue #${iid} in project ${projectId}`);
+    updateIssue(this.state, this.services.hooks, issue, change, input.by, input.copies);
+  }
+
   addSnippet(projectId: number, input: { title: string; authorId: number; id?: number }): { id: number } {
     return seed.addSnippet(this.state, projectId, input);
   }
@@ -174,6 +192,8 @@ export class GitLabStandIn {
       pipelineEvents?: boolean;
       noteEvents?: boolean;
       confidentialNoteEvents?: boolean;
+      mergeRequestsEvents?: boolean;
+      issuesEvents?: boolean;
       /** On by default, as in GitLab's form and API. */
       enableSslVerification?: boolean;
     },
@@ -189,6 +209,8 @@ export class GitLabStandIn {
       pipelineEvents: input.pipelineEvents ?? true,
       noteEvents,
       confidentialNoteEvents: input.confidentialNoteEvents ?? noteEvents,
+      mergeRequestsEvents: input.mergeRequestsEvents ?? false,
+      issuesEvents: input.issuesEvents ?? false,
       enableSslVerification: input.enableSslVerification ?? true,
     });
     return { id };

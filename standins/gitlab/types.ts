@@ -137,6 +137,9 @@ export interface MergeRequest {
   updatedAt: Date;
   /** Seeded diffs for projects without a repository. */
   diffs: DiffFile[] | null;
+  reviewerIds: number[];
+  assigneeIds: number[];
+  labels: string[];
 }
 
 export interface Snippet {
@@ -289,5 +292,9 @@ export interface Webhook {
   pipelineEvents: boolean;
   noteEvents: boolean;
   confidentialNoteEvents: boolean;
+  /** Merge request events (Merge Request Hook). */
+  mergeRequestsEvents: boolean;
+  /** Issues events (Issue Hook; Confidential Issue Hook with confidential issues events, which follow it). */
+  issuesEvents: boolean;
   enableSslVerification: boolean;
 }

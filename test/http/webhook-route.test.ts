@@ -3,6 +3,7 @@ import { noteDigest } from '../../service/note-digest.js';
 import { parseProjectScope, type ProjectScope } from '../../service/project-scope.js';
 import {
   FIXTURE_EVENT,
+  fixture,
   fixtureText,
   noteHookEvent,
   noteOnIssuePayload,
@@ -68,6 +69,15 @@ describe('POST /webhooks/gitlab', () => {
       expect(json.status, name).toBe('ignored');
       expect(String(json.reason).length, name).toBeGreaterThan(5);
     }
+  });
+
+  it('accepts a Merge Request Hook asking the bot to review (202), and answers other MR actions 200 with the reason', async () => {
+    const asked: Record<string, unknown> = { ...fixture('merge-request'), changes: { reviewers: { previous: [], current: [{ id: 99, username: 'claude-bot' }] } } };
+    const accepted = await post(JSON.stringify(asked), webhookHeaders('Merge Request Hook', { idempotencyKey: 'mr-review-1' }));
+    expect(accepted.status).toBe(202);
+    const merged = { ...asked, object_attributes: { ...asked.object_attributes as object, action: 'merge' } };
+    const ignored = await post(JSON.stringify(merged), webhookHeaders('Merge Request Hook', { idempotencyKey: 'mr-merge-1' }));
+    expect(ignored).toMatchObject({ status: 200, json: { status: 'ignored', reason: 'merge request action "merge" does not trigger' } });
   });
 
   it('answers 503 when the queue cannot store the event, and accepts its retry afterwards', async () => {

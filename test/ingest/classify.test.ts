@@ -159,8 +159,8 @@ describe('GitLab documented note payloads', () => {
 
 describe('routing on X-Gitlab-Event and object_kind', () => {
   it.each([
-    ['issue', 'issue events do not trigger (assign and label triggers are not implemented)'],
-    ['merge-request', 'merge request events do not trigger (assign and label triggers are not implemented)'],
+    ['issue', 'issue update is not a trigger (bot not newly assigned)'],
+    ['merge-request', 'merge request update is not a trigger (bot not newly a reviewer)'],
     ['emoji-award-on-issue-note', 'emoji reactions do not trigger'],
   ] as const)('ignores the documented %s event', (name, reason) => {
     expect(classify(FIXTURE_EVENT[name], fixture(name))).toEqual({ kind: 'ignore', reason });
@@ -170,7 +170,6 @@ describe('routing on X-Gitlab-Event and object_kind', () => {
     ['Push Hook', 'push events do not trigger'],
     ['Tag Push Hook', 'tag push events do not trigger'],
     ['Job Hook', 'job events are not used (pipeline events close runs out)'],
-    ['Confidential Issue Hook', 'issue events do not trigger (assign and label triggers are not implemented)'],
     ['Deployment Hook', 'event "Deployment Hook" is not handled'],
     ['', 'no X-Gitlab-Event header'],
     [undefined, 'no X-Gitlab-Event header'],

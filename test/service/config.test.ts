@@ -21,6 +21,8 @@ describe('parseConfig', () => {
       gitlabUrl: 'https://gitlab.com',
       triggerToken: null,
       triggerPhrase: '@claude',
+      triggerLabel: null,
+      reviewOnReady: false,
       debounceMs: 5000,
       maxConcurrentPipelines: 2,
       minAccessLevel: 30,
@@ -31,6 +33,11 @@ describe('parseConfig', () => {
     });
     expect(config.google.pubsubTopic).toBeNull();
     expect(config.google.firestoreDatabase).toBe('(default)');
+  });
+
+  it('reads the event triggers: TRIGGER_LABEL and REVIEW_ON_READY', () => {
+    expect(parseConfig({ ...required, TRIGGER_LABEL: ' claude ', REVIEW_ON_READY: 'true' })).toMatchObject({ triggerLabel: 'claude', reviewOnReady: true });
+    expect(errorOf({ ...required, REVIEW_ON_READY: 'maybe' })).toContain('REVIEW_ON_READY must be true or false');
   });
 
   it('names each missing required setting', () => {

@@ -15,7 +15,7 @@ export const REVIEW_INSTRUCTIONS_PATH = '.gitlab/claude/review.md';
 
 export function isReviewRequest(event: string, context: Pick<FlowContextV1, 'noteable'>, instruction: string): boolean {
   if (context.noteable.type !== 'MergeRequest') return false;
-  if (event === 'assign_reviewer') return true;
+  if (event === 'assign_reviewer' || event === 'ready') return true;
   return /^\s*(?:@[\w.-]+[\s,:]+)*review\b/i.test(instruction);
 }
 

@@ -132,6 +132,9 @@ export function registerIssuableRoutes(router: Router): void {
       createdAt: now,
       updatedAt: now,
       diffs: null,
+      reviewerIds: [],
+      assigneeIds: [],
+      labels: [],
     };
     state.mergeRequests.set(mr.id, mr);
     return json(201, await presentMergeRequest(ctx, target, mr, true));

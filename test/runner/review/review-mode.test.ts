@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claudeArgs } from '../../../service/runner/claude-args.js';
+import { KNOWN_EVENTS } from '../../../service/runner/config.js';
 import { isReviewRequest, reviewSystemPrompt } from '../../../service/runner/review/review-mode.js';
 
 // When a run is a review, and what Claude Code is allowed in one.
@@ -17,6 +18,11 @@ describe('isReviewRequest', () => {
     expect(isReviewRequest('mention', mr, '@claude reviewer notes')).toBe(false);
     expect(isReviewRequest('mention', issue, '@claude review')).toBe(false);
     expect(isReviewRequest('assign_reviewer', issue, '')).toBe(false);
+  });
+
+  it('is a review when a draft merge request was marked ready (AI_FLOW_EVENT=ready), and the runner knows that event', () => {
+    expect(isReviewRequest('ready', mr, 'Review this merge request: it was marked ready.')).toBe(true);
+    expect(KNOWN_EVENTS.has('ready')).toBe(true);
   });
 });
 
