@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ScopedSecret } from './ingest/webhook-secrets.js';
-import { parseProjectScope, type ProjectScope } from './project-scope.js';
+import type { ProjectScope } from './project-scope.js';
+import { parseScopedSecrets, parseScopes, splitList } from './config-lists.js';
 
 // Every setting the service reads, parsed once from the environment by this one pure function. The
 // names are a public contract (docs/configuration.md); nothing else reads process.env.
@@ -208,38 +209,6 @@ const requiredHint = {
   GITLAB_TOKEN: "the bot user's personal or project access token with the api scope",
 } as const;
 
-function splitList(value: string | null): string[] {
-  return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
-}
-
-/** ALLOWED_PROJECTS: ids and group or project paths, comma-separated. */
-function parseScopes(value: string): { scopes: ProjectScope[]; invalid: string[] } {
-  const scopes: ProjectScope[] = [];
-  const invalid: string[] = [];
-  for (const entry of splitList(value)) {
-    const scope = parseProjectScope(entry);
-    if (scope) scopes.push(scope);
-    else invalid.push(entry);
-  }
-  return { scopes, invalid };
-}
-
-/** GITLAB_WEBHOOK_SECRETS: `scope=secret` pairs, comma-separated (a scope may repeat, to rotate). */
-function parseScopedSecrets(value: string | null): { secrets: ScopedSecret[]; problems: string[] } {
-  const secrets: ScopedSecret[] = [];
-  const problems: string[] = [];
-  for (const [index, entry] of splitList(value).entries()) {
-    const at = entry.indexOf('=');
-    const scope = at > 0 ? parseProjectScope(entry.slice(0, at)) : null;
-    const secret = at > 0 ? entry.slice(at + 1).trim() : '';
-    // Entries are named by position: a malformed one may be a secret pasted without its scope.
-    if (!scope || secret === '') problems.push(`GITLAB_WEBHOOK_SECRETS entry ${index + 1} must be <project id or path>=<secret>`);
-    else if (secret.length < 16) problems.push(`GITLAB_WEBHOOK_SECRETS entry ${index + 1}: the secret must be at least 16 characters`);
-    else secrets.push({ scope, secret });
-  }
-  return { secrets, problems };
-}
-
 function crossChecks(v: Parsed): string[] {
   const problems: string[] = [];
   const secrets = splitList(v.GITLAB_WEBHOOK_SECRET as string | null);
@@ -266,29 +235,4 @@ function crossChecks(v: Parsed): string[] {
   }
   if (v.PUBSUB_PUSH_AUTH_DISABLED && !v.PUBSUB_EMULATOR_HOST) problems.push('PUBSUB_PUSH_AUTH_DISABLED=true is only allowed with PUBSUB_EMULATOR_HOST (the emulator sends no token)');
   return problems;
-}
-
-/** What the log may show of the configuration: no secrets, only whether they are set. */
-export function describeConfig(config: Config): Record<string, unknown> {
-  return {
-    port: config.port,
-    gitlabUrl: config.gitlabUrl,
-    webhookSecrets: config.webhookSecrets.length,
-    scopedWebhookSecrets: config.scopedWebhookSecrets.map((entry) => entry.scope.text),
-    allowedProjects: config.allowedProjects.length > 0 ? config.allowedProjects.map((scope) => scope.text) : 'all',
-    authorRunsPerDay: config.authorRunsPerDay,
-    projectRunsPerDay: config.projectRunsPerDay,
-    triggerToken: config.triggerToken ? 'set' : 'unset (pipelines start as the bot via POST /pipeline)',
-    triggerPhrase: config.triggerPhrase,
-    triggerLabel: config.triggerLabel ?? 'unset',
-    reviewOnReady: config.reviewOnReady,
-    debounceMs: config.debounceMs,
-    maxConcurrentPipelines: config.maxConcurrentPipelines,
-    minAccessLevel: config.minAccessLevel,
-    allowConfidential: config.allowConfidential,
-    queue: config.google.pubsubTopic ? `pubsub:${config.google.pubsubTopic}` : 'embedded',
-    receive: config.google.pubsubSubscription ? `pull:${config.google.pubsubSubscription}` : config.google.pubsubTopic ? 'push' : 'embedded',
-    store: config.store,
-    statusPage: config.statusToken ? 'on (STATUS_TOKEN set)' : 'off',
-  };
 }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { systemClock } from './clock.js';
-import { describeConfig, type Config } from './config.js';
+import type { Config } from './config.js';
+import { describeConfig } from './config-summary.js';
 import { createGitLabApi } from './gitlab/lazy-api.js';
 import { buildApp } from './http/app.js';
 import { statusRoute } from './status/status-route.js';

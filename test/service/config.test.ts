@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, parseConfig } from '../../service/config.js';
+import { ConfigError, parseConfig } from '../../service/config.js';
+import { describeConfig } from '../../service/config-summary.js';
 
 const required = { GITLAB_TOKEN: 'glpat-secret-token-value', GITLAB_WEBHOOK_SECRET: 'a-webhook-secret-of-length' };
 
