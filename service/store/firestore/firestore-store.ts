@@ -1,6 +1,7 @@
 import { Firestore, type Transaction } from '@google-cloud/firestore';
 import { decodeMention, decodeRun, encodeRun, expiresAfter, type RunDoc, type SlotsDoc, type ThreadDoc } from './codec.js';
 import { StoreRefs } from './refs.js';
+import { acceptMentionOn } from './accept-mention.js';
 import { claimThreadIn, recordMentionIn } from './threads.js';
 import { lockResult } from '../memory-store.js';
 import * as views from './status-views.js';
@@ -47,8 +48,6 @@ export interface FirestoreStoreOptions {
 
 export const DEFAULT_COLLECTION_PREFIX = 'cgf_';
 const DEFAULT_RETENTION_MS = 30 * 24 * 60 * 60 * 1000;
-/** How long a copy of a mention waits for the attempt that took its keys to record it. */
-const COPY_WAIT_MS = 2000;
 
 export class FirestoreStore implements CoordinationStore {
   readonly db: Firestore;
@@ -104,45 +103,8 @@ export class FirestoreStore implements CoordinationStore {
     return snap.exists && (snap.get('expiresAtMs') as number) > now;
   }
 
-  async acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }> {
-    // The keys first, in one batch of creates (all or none; ALREADY_EXISTS if one is there): a copy of the
-    // delivery fails here in one round trip instead of contending for the thread's document in the
-    // transaction below, where each contended attempt waits on the other (seconds on the emulator).
-    const batch = this.db.batch();
-    for (const key of keys) batch.create(this.refs.seen(key), { key: key.slice(0, 200), expiresAtMs: now + keysTtlMs, expireAt: expiresAfter(now, keysTtlMs) });
-    try {
-      if (keys.length > 0) await batch.commit();
-    } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
-      if (!(await this.takeExpiredKeys(keys, now, keysTtlMs)) && (await this.mentionKnownWithin(mention, COPY_WAIT_MS))) return { status: 'duplicate' };
-      // Taken by an attempt that died before it recorded the mention: carry on (a second message at most,
-      // which the worker's claims absorb), or the keys had only expired.
-      return this.recordMention(mention, now, quietMs);
-    }
-    try {
-      return await this.recordMention(mention, now, quietMs);
-    } catch (error) {
-      // Not recorded: the keys must not turn the resend away.
-      await Promise.allSettled(keys.map((key) => this.forget(key)));
-      throw error;
-    }
-  }
-
-  /** True when every key that was there had expired (TTL deletion lags by up to a day) and is now ours. */
-  private async takeExpiredKeys(keys: string[], now: number, ttlMs: number): Promise<boolean> {
-    const live = await Promise.all(keys.map((key) => this.isRemembered(key, now)));
-    if (live.some(Boolean)) return false;
-    return (await Promise.all(keys.map((key) => this.rememberOnce(key, now, ttlMs)))).every(Boolean);
-  }
-
-  /** Whether the mention is in the store, or lands there within `waitMs` (its first attempt still at work). */
-  private async mentionKnownWithin(mention: PendingMention, waitMs: number): Promise<boolean> {
-    const giveUpAt = performance.now() + waitMs;
-    for (;;) {
-      if ((await this.mentionState(mention.noteId, mention.request.threadKey)) !== 'unknown') return true;
-      if (performance.now() + 100 > giveUpAt) return false;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+  acceptMention(keys: string[], keysTtlMs: number, mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult | { status: 'duplicate' }> {
+    return acceptMentionOn(this, this.db.batch(), this.refs, { keys, keysTtlMs, mention, now, quietMs });
   }
 
   async recordMention(mention: PendingMention, now: number, quietMs: number): Promise<RecordMentionResult> {
