@@ -69,7 +69,7 @@ describe('readRunnerConfig', () => {
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.errors).toEqual([
-      'AI_FLOW_EVENT "push" is not one this runner knows (mention, assign, assign_reviewer, label)',
+      'AI_FLOW_EVENT "push" is not one this runner knows (mention, assign, assign_reviewer, ready, label)',
       'CI_PROJECT_DIR is not set',
       'CLAUDE_FLOW_MAX_TURNS must be a positive integer, got "many"',
     ]);
